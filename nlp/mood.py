@@ -1,0 +1,55 @@
+"""The mood a message carries, as a point in valence-arousal space, and the seam that estimates it.
+
+Valence (unpleasant .. pleasant) and arousal (calm .. excited) both lie in [-1, 1]. Every estimator
+(lexicon baseline today, the LoRA transformer later, voice fusion after that) returns a `Mood` through
+the `MoodEstimator` protocol, so the conversation core never knows which one is running.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+def clamp_unit(value: float) -> float:
+    """Clamp to [-1, 1]; NaN becomes 0 (neutral) rather than poisoning the database."""
+    if math.isnan(value):
+        return 0.0
+    return max(-1.0, min(1.0, value))
+
+
+@dataclass(frozen=True)
+class Mood:
+    """A valence-arousal reading with how sure the estimator is and where it came from."""
+
+    valence: float
+    arousal: float
+    confidence: float = 1.0
+    source: str = "text"
+    model_version: str = "unknown"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "valence", clamp_unit(self.valence))
+        object.__setattr__(self, "arousal", clamp_unit(self.arousal))
+        object.__setattr__(self, "confidence", max(0.0, min(1.0, self.confidence)))
+
+    def distance_to(self, other: Mood) -> float:
+        return math.hypot(self.valence - other.valence, self.arousal - other.arousal)
+
+    @property
+    def is_readable(self) -> bool:
+        """False when the estimator found nothing to go on (no known words, silence)."""
+        return self.confidence > 0.0
+
+
+@runtime_checkable
+class MoodEstimator(Protocol):
+    """Text to mood. Implementations are loaded once per process and are thread-safe."""
+
+    @property
+    def version(self) -> str: ...
+
+    def estimate(self, text: str) -> Mood: ...
+
+    def estimate_many(self, texts: list[str]) -> list[Mood]: ...

@@ -1,0 +1,59 @@
+"""The recommender seam: a request (mood, mode, what we know of the user's taste) in, ranked songs out.
+
+`TasteProfile` is plain data the conversation core loads from storage, so every ranker is a pure
+function of its inputs and can be tested without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from nlp import Mood
+from recommender.modes import Mode
+from recommender.songs import Song
+
+
+@dataclass(frozen=True)
+class TasteProfile:
+    """What a user's reactions so far say. Ids are catalog `track_id`s; weights are counts."""
+
+    liked_tracks: frozenset[str] = frozenset()
+    disliked_tracks: frozenset[str] = frozenset()
+    skipped_tracks: frozenset[str] = frozenset()
+    recent_tracks: frozenset[str] = frozenset()  # recommended recently: avoid repeating them
+    artist_affinity: dict[str, float] = field(default_factory=dict)  # + liked, - disliked
+    genre_affinity: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.liked_tracks or self.disliked_tracks or self.skipped_tracks)
+
+
+@dataclass(frozen=True)
+class RecommendationRequest:
+    mood: Mood
+    mode: Mode
+    taste: TasteProfile = field(default_factory=TasteProfile)
+    size: int = 10
+
+
+@dataclass(frozen=True)
+class RankedSong:
+    song: Song
+    score: float
+    reason: str
+    target: Mood  # the mood this position of the playlist aimed at
+
+
+@runtime_checkable
+class Recommender(Protocol):
+    """Ranks catalog songs for one request. `strategy` and `version` are stored with each list."""
+
+    @property
+    def strategy(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    def recommend(self, request: RecommendationRequest) -> list[RankedSong]: ...

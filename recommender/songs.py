@@ -1,0 +1,30 @@
+"""A song of the catalog as the recommender sees it: identity, artist, genres and its mood."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Song:
+    """One catalog entry. `valence` and `arousal` are in [-1, 1]; `mood_source` says where they came
+    from (e.g. "spotify-features") and `mood_confidence` how far to trust them."""
+
+    track_id: str
+    name: str
+    artist: str
+    valence: float
+    arousal: float
+    genres: tuple[str, ...] = ()
+    subgenres: tuple[str, ...] = ()
+    album: str = ""
+    popularity: int = 0
+    duration_ms: int = 0
+    mood_source: str = "spotify-features"
+    mood_confidence: float = 1.0
+    spotify_id: str | None = None
+    features: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def spotify_url(self) -> str | None:
+        return f"https://open.spotify.com/track/{self.spotify_id}" if self.spotify_id else None
