@@ -1,1 +1,17 @@
-"""Moodwave."""
+"""Tables, engines, migrations and the `Store` every other package goes through. No business rules."""
+
+from storage.engine import make_engine
+from storage.migrate import downgrade, is_up_to_date, upgrade
+from storage.store import DueCheckIn, NewItem, NewMood, ReactionFact, Store
+
+__all__ = [
+    "DueCheckIn",
+    "NewItem",
+    "NewMood",
+    "ReactionFact",
+    "Store",
+    "downgrade",
+    "is_up_to_date",
+    "make_engine",
+    "upgrade",
+]

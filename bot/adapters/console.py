@@ -1,0 +1,121 @@
+"""A terminal chat that drives the same conversation core as Telegram and Discord.
+
+Lines are read from standard input whether or not it is a terminal, so a conversation can be scripted
+(`moodwave chat < script.txt`); the chat ends cleanly at end of input or on /quit. Reactions are typed
+as short commands (`like 3`, `dislike 3`, `skip 3`). Due check-ins are asked at start, after every
+line, and by a background job while the chat waits for input.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+import threading
+from collections.abc import Callable
+from typing import TextIO
+
+from storage import DueCheckIn
+
+from bot.checkins import CheckInJob
+from bot.core.conversation import REACTION_COMMANDS, Conversation
+from bot.core.events import (
+    ChatKind,
+    ChatRef,
+    Command,
+    Incoming,
+    Outgoing,
+    Payload,
+    TextMessage,
+    UserRef,
+)
+
+PLATFORM = "console"
+QUIT = {"/quit", "/exit"}
+
+
+def parse_line(line: str) -> Payload:
+    """A typed line as the event it stands for: /command args, a reaction shortcut, or free text."""
+    stripped = line.strip()
+    if stripped.startswith("/") and len(stripped) > 1:
+        name, *args = stripped[1:].split()
+        return Command(name.lower(), tuple(args))
+    words = stripped.split()
+    if len(words) == 2 and words[0].lower() in REACTION_COMMANDS and words[1].isdigit():
+        return Command(words[0].lower(), (words[1],))
+    return TextMessage(line)
+
+
+def render(out: Outgoing) -> str:
+    lines = [out.text]
+    for entry in out.entries:
+        lines.append(f"  {entry.position:>2}. {entry.title} - {entry.artist}")
+        lines.append(f"      {entry.reason}")
+        lines.append(f"      {entry.url}")
+    if out.entries:
+        lines.append("  React with: like N, dislike N, skip N")
+    if out.link:
+        lines.append(f"  Playlist: {out.link}")
+    for row in out.buttons:
+        options = "   ".join(f"/{b.action.replace(':', ' ')} ({b.label})" for b in row)
+        lines.append(f"  Options: {options}")
+    return "\n".join(lines)
+
+
+class ConsoleChat:
+    def __init__(
+        self,
+        conversation: Conversation,
+        make_job: Callable[[str, Callable[[DueCheckIn, Outgoing], None]], CheckInJob],
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+        user_name: str | None = None,
+    ) -> None:
+        self.conversation = conversation
+        self.stdin = stdin
+        self.stdout = stdout
+        name = user_name or _login_name()
+        self.user = UserRef(f"console:{name}", name)
+        self.chat = ChatRef(f"console:{name}", ChatKind.PRIVATE, f"console chat of {name}")
+        self._print_lock = threading.Lock()
+        self.job = make_job(self.chat.external_id, self._deliver_checkin)
+
+    def run(self, on_idle: Callable[[], None] | None = None) -> int:
+        interactive = self.stdin.isatty()
+        self._say("Moodwave console. Tell me how you feel; /help lists commands, /quit leaves.")
+        self.job.run_once()
+        while True:
+            if interactive:
+                self.stdout.write("you> ")
+                self.stdout.flush()
+            line = self.stdin.readline()
+            if not line:  # end of input
+                break
+            line = line.rstrip("\n")
+            if line.strip().lower() in QUIT:
+                break
+            self.send(parse_line(line))
+            self.job.run_once()
+            if on_idle is not None:
+                on_idle()
+        self._say("Bye for now.")
+        return 0
+
+    def send(self, payload: Payload) -> None:
+        event = Incoming(PLATFORM, self.chat, self.user, payload)
+        for out in self.conversation.handle(event):
+            self._say(render(out))
+
+    def _deliver_checkin(self, _due: DueCheckIn, out: Outgoing) -> None:
+        self._say(render(out))
+
+    def _say(self, text: str) -> None:
+        with self._print_lock:
+            self.stdout.write(f"moodwave> {text}\n")
+            self.stdout.flush()
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "you"

@@ -1,0 +1,76 @@
+"""The check-in job: find check-ins that are due, ask "how do you feel now?", and mark them sent.
+
+The check-in row is the truth. Each run claims due rows through the store (one claimer per row, even
+with several bot replicas), delivers the question through the adapter's `deliver` callback, then
+marks the row sent. A crash between claim and send leaves the row claimed; once its lease lapses a
+later run claims it again, so a restart loses no check-in. Asked check-ins that get no answer within
+the answer window are closed as expired.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from storage import DueCheckIn, Store
+
+from bot.core.conversation import Conversation
+from bot.core.events import Outgoing
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[DueCheckIn, Outgoing], None]
+
+
+class CheckInJob:
+    def __init__(
+        self,
+        store: Store,
+        conversation: Conversation,
+        platform: str,
+        deliver: Deliver,
+        answer_window: timedelta,
+        lease: timedelta = timedelta(minutes=5),
+        clock: Callable[[], datetime] | None = None,
+        chat_external_id: str | None = None,
+    ) -> None:
+        self.store = store
+        self.conversation = conversation
+        self.platform = platform
+        self.deliver = deliver
+        self.answer_window = answer_window
+        self.lease = lease
+        self.clock = clock or conversation.clock
+        self.chat_external_id = chat_external_id  # the console serves one chat; bots serve all
+
+    def run_once(self) -> int:
+        """Deliver every due check-in of this platform; returns how many were sent."""
+        now = self.clock()
+        expired = self.store.expire_checkins(now, self.answer_window)
+        if expired:
+            log.info("expired %d unanswered check-ins", expired)
+        sent = 0
+        for due in self.store.claim_due_checkins(
+            self.platform, now, self.lease, chat_external_id=self.chat_external_id
+        ):
+            try:
+                self.deliver(due, self.conversation.checkin_question(due))
+            except Exception:  # one chat failing must not stop the others; the lease retries it
+                log.exception("could not deliver check-in %s", due.checkin_id)
+                continue
+            self.store.mark_checkin_sent(due.checkin_id, self.clock())
+            sent += 1
+        return sent
+
+
+def start_scheduler(job: CheckInJob, every_seconds: float) -> BackgroundScheduler:
+    """Run the job in a background thread; one run at a time, missed runs coalesced."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        job.run_once, "interval", seconds=every_seconds, max_instances=1, coalesce=True,
+        id="checkins",
+    )
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,306 @@
+"""The platform-agnostic conversation: one `Incoming` event in, the replies out.
+
+It drops redelivered updates, loads or creates the person and the chat, and dispatches: commands,
+free text as a mood (or as the answer to an open check-in), and reactions to songs. Everything it
+knows comes through the seams it is given (store, mood estimator, recommender, publisher), so it runs
+the same under the console, Telegram and Discord.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from nlp import Mood, MoodEstimator
+from recommender import (
+    Mode,
+    PlaylistDraft,
+    PlaylistPublisher,
+    PublishedPlaylist,
+    RecommendationRequest,
+    Recommender,
+    TrackLinksPublisher,
+    target_mood,
+)
+from recommender.reasons import mood_words
+from recommender.taste import ReactionSignal, taste_from_reactions
+from storage import DueCheckIn, NewItem, NewMood, Store
+from storage.models import Chat, MoodReport, Playlist, Recommendation, User, utcnow
+
+from bot.core import replies
+from bot.core.catalog import CatalogSnapshot
+from bot.core.events import (
+    Button,
+    ChatKind,
+    Command,
+    Incoming,
+    Outgoing,
+    PlaylistEntry,
+    ReactionKind,
+    ReactionPress,
+    TextMessage,
+    VoiceNote,
+    command_action,
+)
+
+log = logging.getLogger(__name__)
+
+REACTION_COMMANDS = {kind.value: kind for kind in ReactionKind}
+
+
+@dataclass(frozen=True)
+class ConversationRules:
+    checkin_delay: timedelta = timedelta(hours=1)
+    playlist_size: int = 10
+    max_message_chars: int = 4000
+    recent_window: timedelta = timedelta(hours=24)  # songs sent within it are not repeated
+
+
+class Conversation:
+    def __init__(
+        self,
+        store: Store,
+        estimator: MoodEstimator,
+        recommender: Recommender,
+        catalog: CatalogSnapshot,
+        publisher: PlaylistPublisher | None = None,
+        rules: ConversationRules | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.estimator = estimator
+        self.recommender = recommender
+        self.catalog = catalog
+        self.publisher = publisher or TrackLinksPublisher()
+        self.fallback_publisher = TrackLinksPublisher()
+        self.rules = rules or ConversationRules()
+        self.clock = clock
+
+    # -- entry point ---------------------------------------------------------------------------
+
+    def handle(self, event: Incoming) -> list[Outgoing]:
+        """Never raises: an error in one event costs that event an apology, not the bot."""
+        try:
+            return self._handle(event)
+        except Exception:
+            log.exception(
+                "failed to handle %s event from %s chat %s",
+                type(event.payload).__name__, event.platform, event.chat.external_id,
+            )
+            return [Outgoing(replies.APOLOGY)]
+
+    def _handle(self, event: Incoming) -> list[Outgoing]:
+        if event.update_id is not None and not self.store.claim_update(
+            event.platform, event.update_id
+        ):
+            log.info("dropped redelivered update %s/%s", event.platform, event.update_id)
+            return []
+        user = self.store.get_or_create_user(
+            event.platform, event.user.external_id, event.user.display_name
+        )
+        chat = self.store.get_or_create_chat(
+            event.platform, event.chat.external_id, event.chat.kind.value, event.chat.title, user.id
+        )
+        match event.payload:
+            case Command(name, args):
+                return self._command(user, chat, name.lower(), args)
+            case TextMessage(text):
+                return self._text(user, chat, text)
+            case ReactionPress(item_id, kind):
+                return self._react(user, chat, item_id, kind)
+            case VoiceNote():
+                return [Outgoing(replies.VOICE_UNSUPPORTED)]
+        return [Outgoing(replies.APOLOGY)]
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def _command(self, user: User, chat: Chat, name: str, args: tuple[str, ...]) -> list[Outgoing]:
+        assert user.id is not None
+        if name == "start":
+            return [
+                Outgoing(replies.GREETING),
+                Outgoing(replies.CONSENT_QUESTION, replies.consent_buttons()),
+            ]
+        if name == "help":
+            return [Outgoing(replies.HELP)]
+        if name == "mode":
+            return self._mode(user, args)
+        if name == "privacy":
+            return self._privacy(user, args)
+        if name == "forget":
+            return self._forget(user, args)
+        if name == "feel":
+            return self._feel(user, chat, " ".join(args))
+        if name in REACTION_COMMANDS:
+            return self._react_by_position(user, chat, REACTION_COMMANDS[name], args)
+        return [Outgoing(replies.unknown_command(name))]
+
+    def _mode(self, user: User, args: tuple[str, ...]) -> list[Outgoing]:
+        assert user.id is not None
+        current = Mode.parse(user.preferred_mode) or Mode.MATCH
+        if not args:
+            return [replies.mode_menu(current)]
+        mode = Mode.parse(" ".join(args))
+        if mode is None:
+            return [replies.mode_menu(current)]
+        self.store.set_preferred_mode(user.id, mode.value)
+        return [Outgoing(replies.mode_set(mode))]
+
+    def _privacy(self, user: User, args: tuple[str, ...]) -> list[Outgoing]:
+        assert user.id is not None
+        choice = args[0].lower() if args else ""
+        if choice in ("on", "yes"):
+            self.store.set_research_consent(user.id, True)
+            return [Outgoing(replies.privacy_changed(True))]
+        if choice in ("off", "no"):
+            self.store.set_research_consent(user.id, False)
+            return [Outgoing(replies.privacy_changed(False))]
+        return [replies.privacy_status(user.research_consent)]
+
+    def _forget(self, user: User, args: tuple[str, ...]) -> list[Outgoing]:
+        assert user.id is not None
+        choice = args[0].lower() if args else ""
+        if choice == "yes":
+            counts = self.store.forget_user(user.id)
+            log.info("forgot user %s: %s", user.id, counts)
+            return [Outgoing(replies.FORGET_DONE)]
+        if choice == "no":
+            return [Outgoing(replies.FORGET_KEPT)]
+        return [Outgoing(replies.FORGET_ASK, replies.forget_buttons())]
+
+    # -- free text -----------------------------------------------------------------------------
+
+    def _text(self, user: User, chat: Chat, text: str) -> list[Outgoing]:
+        assert user.id is not None and chat.id is not None
+        text = text.strip()
+        if not text:
+            return [Outgoing(replies.EMPTY_MESSAGE)]
+        notes: list[Outgoing] = []
+        readable = text
+        if len(text) > self.rules.max_message_chars:
+            readable = text[: self.rules.max_message_chars]
+            notes.append(Outgoing(replies.too_long(len(text), len(readable))))
+        mood = self.estimator.estimate(readable)
+        if not mood.is_readable:
+            return [*notes, Outgoing(replies.UNREADABLE_MOOD)]
+        checkin = self.store.open_checkin(user.id, chat.id)
+        if checkin is not None and checkin.id is not None:
+            return notes + self._answer_checkin(user, chat, checkin.id, checkin.mood_before_id,
+                                                text, mood)
+        report = self.store.add_mood_report(user.id, chat.id, _new_mood(text, "text", mood))
+        return notes + self._recommend(user, chat, report, mood)
+
+    def _feel(self, user: User, chat: Chat, text: str) -> list[Outgoing]:
+        """An explicit check-in answer: only meaningful while a check-in is open."""
+        assert user.id is not None and chat.id is not None
+        if self.store.open_checkin(user.id, chat.id) is None:
+            return [Outgoing(replies.NO_OPEN_CHECKIN)]
+        return self._text(user, chat, text)
+
+    def _answer_checkin(
+        self, user: User, chat: Chat, checkin_id: int, before_id: int, text: str, mood: Mood
+    ) -> list[Outgoing]:
+        assert user.id is not None and chat.id is not None
+        report = self.store.add_mood_report(user.id, chat.id, _new_mood(text, "checkin", mood))
+        assert report.id is not None
+        if not self.store.answer_checkin(checkin_id, report.id, self.clock()):
+            return [Outgoing(replies.NO_OPEN_CHECKIN)]
+        before = self.store.mood_report(before_id)
+        if before is None:
+            return [Outgoing(replies.NO_OPEN_CHECKIN)]
+        return [Outgoing(replies.checkin_thanks(_mood_of(before), mood))]
+
+    # -- recommending --------------------------------------------------------------------------
+
+    def _recommend(self, user: User, chat: Chat, report: MoodReport, mood: Mood) -> list[Outgoing]:
+        assert user.id is not None and chat.id is not None and report.id is not None
+        mode = Mode.parse(user.preferred_mode) or Mode.MATCH
+        now = self.clock()
+        taste = taste_from_reactions(
+            [ReactionSignal(f.kind, f.track_id, f.artist, f.genres)
+             for f in self.store.reaction_facts(user.id)],
+            self.store.recent_track_ids(user.id, now - self.rules.recent_window),
+        )
+        ranked = self.recommender.recommend(
+            RecommendationRequest(mood, mode, taste, self.rules.playlist_size)
+        )
+        if not ranked:
+            return [Outgoing("I couldn't find songs for that mood in the catalog, sorry.")]
+        goal = target_mood(mood, mode)
+        recommendation, items = self.store.save_recommendation(
+            Recommendation(
+                user_id=user.id, chat_id=chat.id, mood_report_id=report.id, mode=mode.value,
+                target_valence=goal.valence, target_arousal=goal.arousal,
+                strategy=self.recommender.strategy, model_version=self.recommender.version,
+            ),
+            [NewItem(self.catalog.db_id(r.song.track_id), r.score, r.reason) for r in ranked],
+        )
+        assert recommendation.id is not None
+        title = _playlist_title(mode, mood, now)
+        published = self._publish(PlaylistDraft(title, replies.describe_mood(mood),
+                                                 tuple(r.song for r in ranked)))
+        self.store.save_playlist(Playlist(recommendation_id=recommendation.id,
+                                          provider=published.provider, url=published.url,
+                                          external_id=published.external_id))
+        self.store.schedule_checkin(recommendation, report.id, now + self.rules.checkin_delay)
+        entries = tuple(
+            PlaylistEntry(item.id or 0, item.position, r.song.name, r.song.artist, r.reason, url)
+            for item, r, url in zip(items, ranked, published.track_urls, strict=True)
+        )
+        return [Outgoing(replies.playlist_header(mood, mode, title), entries=entries,
+                         link=published.url, buttons=_mode_row(mode))]
+
+    def _publish(self, draft: PlaylistDraft) -> PublishedPlaylist:
+        try:
+            return self.publisher.publish(draft)
+        except Exception:  # a publisher failure must never cost the user their songs
+            log.exception("playlist publisher failed; sending track links instead")
+            return self.fallback_publisher.publish(draft)
+
+    # -- reactions -----------------------------------------------------------------------------
+
+    def _react_by_position(
+        self, user: User, chat: Chat, kind: ReactionKind, args: tuple[str, ...]
+    ) -> list[Outgoing]:
+        assert chat.id is not None
+        if len(args) != 1 or not args[0].isdigit():
+            return [Outgoing(f"Which song? Type {kind.value} N, with N from the latest playlist.")]
+        item = self.store.latest_item_at(chat.id, int(args[0]))
+        if item is None or item.id is None:
+            return [Outgoing(replies.NO_SUCH_SONG)]
+        return self._react(user, chat, item.id, kind)
+
+    def _react(self, user: User, chat: Chat, item_id: int, kind: ReactionKind) -> list[Outgoing]:
+        assert user.id is not None and chat.id is not None
+        item = self.store.item_in_chat(item_id, chat.id)
+        if item is None:
+            return [Outgoing(replies.NO_SUCH_SONG)]
+        self.store.add_reaction(user.id, item, kind.value)
+        song = self.catalog.by_db_id(item.song_id)
+        return [Outgoing(replies.reaction_noted(kind.value, song.name if song else "that song"))]
+
+    # -- check-ins -----------------------------------------------------------------------------
+
+    def checkin_question(self, due: DueCheckIn) -> Outgoing:
+        user = self.store.user(due.user_id)
+        name = user.display_name if user and due.chat_kind == ChatKind.GROUP.value else None
+        return Outgoing(replies.checkin_question(name, _mood_of(due.mood_before)))
+
+
+def _new_mood(text: str, source: str, mood: Mood) -> NewMood:
+    return NewMood(text, source, mood.valence, mood.arousal, mood.confidence, mood.model_version)
+
+
+def _mood_of(report: MoodReport) -> Mood:
+    return Mood(report.valence, report.arousal, report.confidence, report.source,
+                report.model_version)
+
+
+def _playlist_title(mode: Mode, mood: Mood, now: datetime) -> str:
+    return f"{mode.label.capitalize()}: from '{mood_words(mood.valence, mood.arousal)}', {now:%d %b}"
+
+
+def _mode_row(current: Mode) -> tuple[tuple[Button, ...], ...]:
+    return (tuple(Button(m.label, command_action("mode", m.value)) for m in Mode if m != current),)

@@ -1,0 +1,138 @@
+"""The words Moodwave says. Kept apart from the conversation logic so they read as one voice and can
+be reviewed (and later translated) in one place."""
+
+from __future__ import annotations
+
+from nlp import Mood
+from recommender import Mode
+from recommender.reasons import mood_words
+
+from bot.core.events import Button, Outgoing, command_action
+
+GREETING = (
+    "Hi, I'm Moodwave. Tell me in a few words how you feel (\"drained but hopeful\", "
+    "\"so angry right now\") and I'll put together songs for it. React to each song so I learn "
+    "your taste, and a little later I'll ask how you feel, to see whether the music helped."
+)
+
+HELP = """\
+How to use Moodwave:
+- Just write how you feel: I read the mood and send songs for it.
+- /mode: what the music should do (match my mood, lift me up, calm me down, energise me).
+- like N, dislike N, skip N (or the buttons): react to song N of the latest playlist.
+- /privacy: see or change whether your anonymised mood logs may be used for research.
+- /forget: delete everything I stored about you.
+- /help: this message."""
+
+CONSENT_QUESTION = (
+    "One more thing, separate from the music: may Moodwave use your anonymised mood logs "
+    "(moods and reactions, never your name or messages' author) for research on music and mood? "
+    "It stays off unless you say yes, and you can change it any time with /privacy."
+)
+
+EMPTY_MESSAGE = (
+    "I didn't catch anything there. Tell me how you feel in a few words, "
+    "for example \"tired but hopeful\"."
+)
+
+UNREADABLE_MOOD = (
+    "I couldn't read a mood from that, sorry. Could you say it another way, with a feeling word "
+    "or two? For example \"restless and anxious\" or \"calm, a bit sad\"."
+)
+
+VOICE_UNSUPPORTED = (
+    "I can't listen to voice notes in this version yet, sorry. Could you type how you feel?"
+)
+
+NO_SUCH_SONG = (
+    "I can't find that song in this chat's playlists. Use the buttons under a playlist, or "
+    "type like N / dislike N / skip N with N from the latest list."
+)
+
+NO_OPEN_CHECKIN = (
+    "There's no check-in waiting for an answer right now. Write how you feel any time and "
+    "I'll send songs for it."
+)
+
+FORGET_ASK = (
+    "This deletes everything I stored about you: your moods, playlists, reactions and "
+    "check-ins. It can't be undone. Are you sure?"
+)
+FORGET_DONE = "Done: everything I stored about you is deleted. Say hi any time to start fresh."
+FORGET_KEPT = "OK, nothing was deleted."
+
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+def too_long(total: int, read: int) -> str:
+    return (
+        f"That's a long message ({total:,} characters). I kept all of it, and read the first "
+        f"{read:,} characters for your mood."
+    )
+
+
+def unknown_command(name: str) -> str:
+    return f"I don't know the command /{name}. Here's what I can do:\n\n{HELP}"
+
+
+def describe_mood(mood: Mood) -> str:
+    return f"{mood_words(mood.valence, mood.arousal)} (valence {mood.valence:+.2f}, arousal {mood.arousal:+.2f})"
+
+
+def mode_menu(current: Mode) -> Outgoing:
+    rows = tuple((Button(mode.label, command_action("mode", mode.value)),) for mode in Mode)
+    return Outgoing(f"Right now I {current.label}. What should the music do?", rows)
+
+
+def mode_set(mode: Mode) -> str:
+    return f"Got it: I'll {mode.label} from now on. Tell me how you feel."
+
+
+def consent_buttons() -> tuple[tuple[Button, ...], ...]:
+    return ((Button("Yes, use my anonymised logs", command_action("privacy", "on")),
+             Button("No thanks", command_action("privacy", "off"))),)
+
+
+def privacy_status(consent: bool) -> Outgoing:
+    state = "ON: your anonymised mood logs may be used" if consent else "OFF: nothing of yours is used"
+    return Outgoing(f"Research use is {state} for research.", consent_buttons())
+
+
+def privacy_changed(consent: bool) -> str:
+    if consent:
+        return "Thank you! Research use is on. Turn it off any time with /privacy off."
+    return "Research use is off. Nothing of yours will be used for research."
+
+
+def forget_buttons() -> tuple[tuple[Button, ...], ...]:
+    return ((Button("Yes, delete everything", command_action("forget", "yes")),
+             Button("No, keep it", command_action("forget", "no"))),)
+
+
+def reaction_noted(kind: str, title: str) -> str:
+    return {
+        "like": f"Noted: you like \"{title}\". I'll lean that way next time.",
+        "dislike": f"Noted: not \"{title}\". I won't send it again.",
+        "skip": f"Skipped \"{title}\".",
+        "played": f"Glad you played \"{title}\" to the end.",
+    }[kind]
+
+
+def checkin_question(name: str | None, before: Mood) -> str:
+    who = f"{name}, how" if name else "How"
+    return (
+        f"{who} do you feel now? Before the music you sounded {mood_words(before.valence, before.arousal)}. "
+        "A few words are enough."
+    )
+
+
+def checkin_thanks(before: Mood, after: Mood) -> str:
+    dv, da = after.valence - before.valence, after.arousal - before.arousal
+    return (
+        f"Thanks for telling me. Before: {describe_mood(before)}. Now: {describe_mood(after)}. "
+        f"Change: valence {dv:+.2f}, arousal {da:+.2f}."
+    )
+
+
+def playlist_header(mood: Mood, mode: Mode, title: str) -> str:
+    return f"You sound {describe_mood(mood)}. Mode: {mode.label}.\n{title}"

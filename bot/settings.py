@@ -1,0 +1,90 @@
+"""Every setting Moodwave reads, in one place: environment variables prefixed `MOODWAVE_` and an
+optional `.env` file. Only `bot.app` and the command line read them; the rest is handed values."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def user_data_home() -> Path:
+    """Where Moodwave keeps its own files: $XDG_DATA_HOME/moodwave or ~/.local/share/moodwave."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "moodwave"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MOODWAVE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    home: Path = user_data_home()
+    database_url: str = ""  # empty: sqlite:///<home>/moodwave.db
+    data_dir: Path | None = None  # the public data sets (../shared/data in development)
+
+    telegram_token: SecretStr | None = None
+    discord_token: SecretStr | None = None
+    spotify_client_id: str | None = None
+    spotify_client_secret: SecretStr | None = None
+    spotify_redirect_uri: str = "http://127.0.0.1:8765/spotify/callback"
+
+    worker_url: str = ""  # empty: the mood model runs inside the bot process
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    checkin_delay: timedelta = timedelta(hours=1)
+    checkin_answer_window: timedelta = timedelta(hours=12)
+    checkin_poll_seconds: float = 15.0
+    playlist_size: int = 10
+    max_message_chars: int = 4000
+
+    research_secret: SecretStr | None = None
+    log_level: str = "INFO"
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _empty_data_dir_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("playlist_size")
+    @classmethod
+    def _sane_playlist(cls, value: int) -> int:
+        if not 1 <= value <= 50:
+            raise ValueError("playlist_size must be between 1 and 50")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'moodwave.db'}"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Downloaded data files, when there is no data directory."""
+        return self.home / "cache"
+
+    def masked(self) -> dict[str, str]:
+        """The effective settings for display: secrets show only whether they are set."""
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                shown[name] = "********"
+            elif value is None:
+                shown[name] = "(not set)"
+            else:
+                shown[name] = str(value)
+        shown["database_url"] = _mask_url_password(self.effective_database_url)
+        return shown
+
+
+def _mask_url_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown without its credentials part
+        return url.split("@")[-1]

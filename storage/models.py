@@ -1,0 +1,158 @@
+"""The tables: people, chats, what they said about their mood, what we recommended, how they reacted,
+and the check-ins that measure the change.
+
+Every row that belongs to a person points at `user.id`, so `Store.forget_user` can remove it all.
+Times are timezone-aware UTC everywhere (SQLModel's `UTCDateTime` stores them as UTC on SQLite and as
+`timestamptz` on PostgreSQL), so both back ends compare due times the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class User(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_user_platform_ext"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    display_name: str | None = Field(default=None, max_length=128)
+    pseudonym: str = Field(max_length=32, unique=True)  # random, never derived from the external id
+    research_consent: bool = False
+    consent_changed_at: datetime | None = None
+    preferred_mode: str = Field(default="match", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Chat(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_chat_platform_ext"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    kind: str = Field(default="private", max_length=16)  # private | group
+    title: str | None = Field(default=None, max_length=256)
+    # A private chat is personal data of its one member: forgetting the user removes it.
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MoodReport(SQLModel, table=True):
+    __tablename__ = "mood_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    chat_id: int = Field(foreign_key="chat.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))  # the message or the transcript
+    source: str = Field(max_length=16)  # text | voice | checkin | correction
+    valence: float
+    arousal: float
+    confidence: float
+    model_version: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CatalogSong(SQLModel, table=True):
+    """A song of the catalog with its mood; the recommender works on `recommender.Song` copies."""
+
+    __tablename__ = "song"
+
+    id: int | None = Field(default=None, primary_key=True)
+    track_id: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=512)
+    artist: str = Field(max_length=512, index=True)
+    album: str = Field(default="", max_length=512)
+    genres: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    subgenres: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    valence: float
+    arousal: float
+    mood_source: str = Field(max_length=32)
+    mood_confidence: float = 1.0
+    popularity: int = 0
+    duration_ms: int = 0
+    spotify_id: str | None = Field(default=None, max_length=64)
+    features: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Recommendation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    chat_id: int = Field(foreign_key="chat.id", index=True)
+    mood_report_id: int = Field(foreign_key="mood_report.id")
+    mode: str = Field(max_length=16)
+    target_valence: float
+    target_arousal: float
+    strategy: str = Field(max_length=32)
+    model_version: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RecommendationItem(SQLModel, table=True):
+    """One song of a recommendation. Its id is what a reaction button points at."""
+
+    __tablename__ = "recommendation_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    position: int
+    song_id: int = Field(foreign_key="song.id")
+    score: float
+    reason: str = Field(max_length=256)
+
+
+class Reaction(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    item_id: int = Field(foreign_key="recommendation_item.id", index=True)
+    song_id: int = Field(foreign_key="song.id")
+    kind: str = Field(max_length=16)  # like | dislike | skip | played
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Playlist(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    provider: str = Field(max_length=16)  # links | spotify
+    url: str | None = Field(default=None, max_length=512)
+    external_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckIn(SQLModel, table=True):
+    """Asks "how do you feel now?" after a recommendation. The row is the truth: its status moves
+    pending -> sending (claimed by one job run) -> sent -> answered | expired."""
+
+    __tablename__ = "checkin"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    chat_id: int = Field(foreign_key="chat.id")
+    recommendation_id: int = Field(foreign_key="recommendation.id")
+    mood_before_id: int = Field(foreign_key="mood_report.id")
+    mood_after_id: int | None = Field(default=None, foreign_key="mood_report.id")
+    status: str = Field(default="pending", max_length=16, index=True)
+    due_at: datetime = Field(index=True)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    answered_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Platform update ids already handled, so a redelivered update is processed once."""
+
+    __tablename__ = "processed_update"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    update_id: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,529 @@
+"""The one way the rest of Moodwave reads and writes the database.
+
+`Store` speaks in the domain (users, mood reports, recommendations, reactions, check-ins) and keeps
+every SQL statement in this package. Each method is one short transaction, so it is safe to call from
+the chat handlers and the check-in job at once, and from several bot processes on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    CatalogSong,
+    Chat,
+    CheckIn,
+    MoodReport,
+    Playlist,
+    ProcessedUpdate,
+    Reaction,
+    Recommendation,
+    RecommendationItem,
+    User,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class NewMood:
+    text: str
+    source: str
+    valence: float
+    arousal: float
+    confidence: float
+    model_version: str
+
+
+@dataclass(frozen=True)
+class NewItem:
+    song_id: int
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class DueCheckIn:
+    """A claimed check-in with what is needed to deliver it."""
+
+    checkin_id: int
+    user_id: int
+    platform: str
+    chat_external_id: str
+    user_external_id: str
+    chat_kind: str
+    mood_before: MoodReport
+
+
+@dataclass(frozen=True)
+class ReactionFact:
+    """One reaction joined with the song it was about: the input of a taste profile."""
+
+    kind: str
+    track_id: str
+    artist: str
+    genres: tuple[str, ...]
+    at: datetime
+
+
+def _chats_of(platform: str, external_id: str | None) -> Any:
+    query = select(Chat.id).where(Chat.platform == platform)
+    return query if external_id is None else query.where(Chat.external_id == external_id)
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # -- updates -------------------------------------------------------------------------------
+
+    def claim_update(self, platform: str, update_id: str) -> bool:
+        """Record an update id; False when it was seen before (a redelivery to drop)."""
+        with self.session() as s:
+            s.add(ProcessedUpdate(platform=platform, update_id=update_id))
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                return False
+        return True
+
+    # -- users and chats -----------------------------------------------------------------------
+
+    def get_or_create_user(
+        self, platform: str, external_id: str, display_name: str | None = None
+    ) -> User:
+        query = select(User).where(User.platform == platform, User.external_id == external_id)
+        with self.session() as s:
+            user = s.exec(query).first()
+            if user is not None:
+                return user
+            user = User(
+                platform=platform,
+                external_id=external_id,
+                display_name=display_name,
+                pseudonym=secrets.token_hex(8),
+            )
+            s.add(user)
+            try:
+                s.commit()
+            except IntegrityError:  # another replica created it a moment ago
+                s.rollback()
+                return s.exec(query).one()
+            s.refresh(user)
+            return user
+
+    def get_or_create_chat(
+        self,
+        platform: str,
+        external_id: str,
+        kind: str,
+        title: str | None = None,
+        owner_id: int | None = None,
+    ) -> Chat:
+        query = select(Chat).where(Chat.platform == platform, Chat.external_id == external_id)
+        with self.session() as s:
+            chat = s.exec(query).first()
+            if chat is not None:
+                return chat
+            chat = Chat(
+                platform=platform,
+                external_id=external_id,
+                kind=kind,
+                title=title,
+                owner_id=owner_id if kind == "private" else None,
+            )
+            s.add(chat)
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                return s.exec(query).one()
+            s.refresh(chat)
+            return chat
+
+    def user(self, user_id: int) -> User | None:
+        with self.session() as s:
+            return s.get(User, user_id)
+
+    def set_preferred_mode(self, user_id: int, mode: str) -> None:
+        self._update_user(user_id, preferred_mode=mode)
+
+    def set_research_consent(self, user_id: int, consent: bool) -> None:
+        self._update_user(user_id, research_consent=consent, consent_changed_at=utcnow())
+
+    def _update_user(self, user_id: int, **values: Any) -> None:
+        with self.session() as s:
+            s.execute(update(User).where(col(User.id) == user_id).values(**values))
+            s.commit()
+
+    # -- moods ---------------------------------------------------------------------------------
+
+    def add_mood_report(self, user_id: int, chat_id: int, mood: NewMood) -> MoodReport:
+        report = MoodReport(
+            user_id=user_id,
+            chat_id=chat_id,
+            text=mood.text,
+            source=mood.source,
+            valence=mood.valence,
+            arousal=mood.arousal,
+            confidence=mood.confidence,
+            model_version=mood.model_version,
+        )
+        with self.session() as s:
+            s.add(report)
+            s.commit()
+            s.refresh(report)
+            return report
+
+    def mood_report(self, report_id: int) -> MoodReport | None:
+        with self.session() as s:
+            return s.get(MoodReport, report_id)
+
+    # -- catalog -------------------------------------------------------------------------------
+
+    def song_count(self) -> int:
+        with self.session() as s:
+            return s.exec(select(func.count()).select_from(CatalogSong)).one()
+
+    def upsert_songs(self, songs: Iterable[dict[str, Any]], batch: int = 2000) -> tuple[int, int]:
+        """Insert new songs and update changed ones, keyed by `track_id`. Returns (added, updated)."""
+        added = updated = 0
+        pending: list[dict[str, Any]] = []
+        for song in songs:
+            pending.append(song)
+            if len(pending) >= batch:
+                a, u = self._upsert_batch(pending)
+                added, updated, pending = added + a, updated + u, []
+        if pending:
+            a, u = self._upsert_batch(pending)
+            added, updated = added + a, updated + u
+        return added, updated
+
+    def _upsert_batch(self, songs: list[dict[str, Any]]) -> tuple[int, int]:
+        ids = [song["track_id"] for song in songs]
+        added = updated = 0
+        with self.session() as s:
+            existing = {
+                row.track_id: row
+                for row in s.exec(select(CatalogSong).where(col(CatalogSong.track_id).in_(ids)))
+            }
+            for song in songs:
+                row = existing.get(song["track_id"])
+                if row is None:
+                    s.add(CatalogSong(**song))
+                    added += 1
+                    continue
+                changes = {k: v for k, v in song.items() if getattr(row, k) != v}
+                if changes:
+                    for key, value in changes.items():
+                        setattr(row, key, value)
+                    row.updated_at = utcnow()
+                    updated += 1
+            s.commit()
+        return added, updated
+
+    def all_songs(self) -> list[CatalogSong]:
+        with self.session() as s:
+            return list(s.exec(select(CatalogSong).order_by(col(CatalogSong.id))))
+
+    def song_ids(self, track_ids: Sequence[str]) -> dict[str, int]:
+        with self.session() as s:
+            rows = s.exec(
+                select(CatalogSong.track_id, CatalogSong.id).where(
+                    col(CatalogSong.track_id).in_(list(track_ids))
+                )
+            )
+            return {track_id: song_id for track_id, song_id in rows if song_id is not None}
+
+    # -- recommendations -----------------------------------------------------------------------
+
+    def save_recommendation(
+        self, recommendation: Recommendation, items: Sequence[NewItem]
+    ) -> tuple[Recommendation, list[RecommendationItem]]:
+        with self.session() as s:
+            s.add(recommendation)
+            s.flush()
+            assert recommendation.id is not None
+            rows = [
+                RecommendationItem(
+                    recommendation_id=recommendation.id,
+                    position=position,
+                    song_id=item.song_id,
+                    score=item.score,
+                    reason=item.reason,
+                )
+                for position, item in enumerate(items, start=1)
+            ]
+            s.add_all(rows)
+            s.commit()
+            for row in rows:
+                s.refresh(row)
+            return recommendation, rows
+
+    def save_playlist(self, playlist: Playlist) -> Playlist:
+        with self.session() as s:
+            s.add(playlist)
+            s.commit()
+            s.refresh(playlist)
+            return playlist
+
+    def item_in_chat(self, item_id: int, chat_id: int) -> RecommendationItem | None:
+        """The item, if it belongs to a recommendation made in this chat."""
+        with self.session() as s:
+            return s.exec(
+                select(RecommendationItem)
+                .join(Recommendation)
+                .where(RecommendationItem.id == item_id, Recommendation.chat_id == chat_id)
+            ).first()
+
+    def latest_item_at(self, chat_id: int, position: int) -> RecommendationItem | None:
+        """Song number `position` of the latest playlist sent in this chat."""
+        with self.session() as s:
+            latest = s.exec(
+                select(Recommendation.id)
+                .where(Recommendation.chat_id == chat_id)
+                .order_by(col(Recommendation.id).desc())
+                .limit(1)
+            ).first()
+            if latest is None:
+                return None
+            return s.exec(
+                select(RecommendationItem).where(
+                    RecommendationItem.recommendation_id == latest,
+                    RecommendationItem.position == position,
+                )
+            ).first()
+
+    def song(self, song_id: int) -> CatalogSong | None:
+        with self.session() as s:
+            return s.get(CatalogSong, song_id)
+
+    def recent_track_ids(self, user_id: int, since: datetime) -> set[str]:
+        with self.session() as s:
+            rows = s.exec(
+                select(CatalogSong.track_id)
+                .join(RecommendationItem, col(RecommendationItem.song_id) == CatalogSong.id)
+                .join(Recommendation)
+                .where(Recommendation.user_id == user_id, Recommendation.created_at >= since)
+            )
+            return set(rows)
+
+    # -- reactions -----------------------------------------------------------------------------
+
+    def add_reaction(self, user_id: int, item: RecommendationItem, kind: str) -> Reaction:
+        assert item.id is not None
+        reaction = Reaction(user_id=user_id, item_id=item.id, song_id=item.song_id, kind=kind)
+        with self.session() as s:
+            s.add(reaction)
+            s.commit()
+            s.refresh(reaction)
+            return reaction
+
+    def reaction_facts(self, user_id: int, limit: int = 500) -> list[ReactionFact]:
+        """The user's latest reactions with their songs, newest first."""
+        with self.session() as s:
+            rows = s.exec(
+                select(Reaction.kind, CatalogSong.track_id, CatalogSong.artist, CatalogSong.genres,
+                       Reaction.created_at)
+                .join(CatalogSong, col(Reaction.song_id) == CatalogSong.id)
+                .where(Reaction.user_id == user_id)
+                .order_by(col(Reaction.id).desc())
+                .limit(limit)
+            )
+            return [ReactionFact(k, t, a, tuple(g or ()), at) for k, t, a, g, at in rows]
+
+    # -- check-ins -----------------------------------------------------------------------------
+
+    def schedule_checkin(
+        self, recommendation: Recommendation, mood_before_id: int, due_at: datetime
+    ) -> CheckIn:
+        """Write the check-in for a recommendation. An older one in the same chat that was not
+        asked yet is superseded: the person hears "how do you feel now?" once, about the latest."""
+        assert recommendation.id is not None
+        with self.session() as s:
+            s.execute(
+                update(CheckIn)
+                .where(
+                    col(CheckIn.user_id) == recommendation.user_id,
+                    col(CheckIn.chat_id) == recommendation.chat_id,
+                    col(CheckIn.status) == "pending",
+                )
+                .values(status="superseded")
+            )
+            checkin = CheckIn(
+                user_id=recommendation.user_id,
+                chat_id=recommendation.chat_id,
+                recommendation_id=recommendation.id,
+                mood_before_id=mood_before_id,
+                due_at=due_at,
+            )
+            s.add(checkin)
+            s.commit()
+            s.refresh(checkin)
+            return checkin
+
+    def claim_due_checkins(
+        self,
+        platform: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int = 100,
+        chat_external_id: str | None = None,
+    ) -> list[DueCheckIn]:
+        """Claim check-ins that are due (or whose earlier claim lapsed without being sent).
+
+        Rows are locked with FOR UPDATE SKIP LOCKED on PostgreSQL, so replicas take disjoint rows,
+        and each claim is a compare-and-set on the row's status, so even on SQLite two processes
+        can never both claim one check-in.
+        """
+        due = and_(
+            or_(
+                and_(col(CheckIn.status) == "pending", col(CheckIn.due_at) <= now),
+                and_(col(CheckIn.status) == "sending", col(CheckIn.claimed_at) <= now - lease),
+            ),
+            col(CheckIn.chat_id).in_(_chats_of(platform, chat_external_id)),
+        )
+        claimed: list[DueCheckIn] = []
+        with self.session() as s:
+            candidates = s.exec(
+                select(CheckIn).where(due).order_by(col(CheckIn.due_at))
+                .limit(limit).with_for_update(skip_locked=True)
+            ).all()
+            won: list[CheckIn] = []
+            for row in candidates:
+                result = s.execute(
+                    update(CheckIn)
+                    .where(
+                        col(CheckIn.id) == row.id,
+                        col(CheckIn.status) == row.status,
+                        col(CheckIn.claimed_at).is_(None) if row.claimed_at is None
+                        else col(CheckIn.claimed_at) == row.claimed_at,
+                    )
+                    .values(status="sending", claimed_at=now)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    won.append(row)
+            s.commit()
+            for row in won:
+                assert row.id is not None
+                chat = s.get(Chat, row.chat_id)
+                user = s.get(User, row.user_id)
+                before = s.get(MoodReport, row.mood_before_id)
+                if chat is None or user is None or before is None:
+                    continue
+                claimed.append(
+                    DueCheckIn(row.id, row.user_id, chat.platform, chat.external_id,
+                               user.external_id, chat.kind, before)
+                )
+        return claimed
+
+    def mark_checkin_sent(self, checkin_id: int, now: datetime) -> None:
+        with self.session() as s:
+            s.execute(
+                update(CheckIn)
+                .where(col(CheckIn.id) == checkin_id, col(CheckIn.status) == "sending")
+                .values(status="sent", sent_at=now)
+            )
+            s.commit()
+
+    def open_checkin(self, user_id: int, chat_id: int) -> CheckIn | None:
+        """The check-in this user was asked in this chat and has not answered yet."""
+        with self.session() as s:
+            return s.exec(
+                select(CheckIn)
+                .where(
+                    CheckIn.user_id == user_id,
+                    CheckIn.chat_id == chat_id,
+                    CheckIn.status == "sent",
+                )
+                .order_by(col(CheckIn.sent_at).desc())
+            ).first()
+
+    def answer_checkin(self, checkin_id: int, mood_after_id: int, now: datetime) -> bool:
+        """Close a check-in with the answer's mood report; False if it was no longer open."""
+        with self.session() as s:
+            result = s.execute(
+                update(CheckIn)
+                .where(col(CheckIn.id) == checkin_id, col(CheckIn.status) == "sent")
+                .values(status="answered", mood_after_id=mood_after_id, answered_at=now)
+            )
+            s.commit()
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def expire_checkins(self, now: datetime, answer_window: timedelta) -> int:
+        """Check-ins asked longer ago than the answer window are closed as expired."""
+        with self.session() as s:
+            result = s.execute(
+                update(CheckIn)
+                .where(col(CheckIn.status) == "sent", col(CheckIn.sent_at) <= now - answer_window)
+                .values(status="expired")
+            )
+            s.commit()
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def checkin(self, checkin_id: int) -> CheckIn | None:
+        with self.session() as s:
+            return s.get(CheckIn, checkin_id)
+
+    # -- forgetting ----------------------------------------------------------------------------
+
+    def forget_user(self, user_id: int) -> dict[str, int]:
+        """Delete everything that belongs to the user, children before parents, in one transaction.
+        Returns how many rows went from each table."""
+        counts: dict[str, int] = {}
+        with self.session() as s:
+            rec_ids = select(Recommendation.id).where(Recommendation.user_id == user_id)
+            item_ids = select(RecommendationItem.id).where(
+                col(RecommendationItem.recommendation_id).in_(rec_ids)
+            )
+            steps: list[tuple[str, Any]] = [
+                # Reactions by anyone on this user's items (group members) and by this user.
+                ("reaction", delete(Reaction).where(
+                    or_(col(Reaction.user_id) == user_id, col(Reaction.item_id).in_(item_ids)))),
+                ("checkin", delete(CheckIn).where(
+                    or_(col(CheckIn.user_id) == user_id,
+                        col(CheckIn.recommendation_id).in_(rec_ids)))),
+                ("playlist", delete(Playlist).where(col(Playlist.recommendation_id).in_(rec_ids))),
+                ("recommendation_item", delete(RecommendationItem).where(
+                    col(RecommendationItem.recommendation_id).in_(rec_ids))),
+                ("recommendation", delete(Recommendation).where(
+                    col(Recommendation.user_id) == user_id)),
+                ("mood_report", delete(MoodReport).where(col(MoodReport.user_id) == user_id)),
+            ]
+            for table, statement in steps:
+                counts[table] = int(s.execute(statement).rowcount)  # type: ignore[attr-defined]
+            counts["chat"] = self._forget_private_chats(s, user_id)
+            counts["user"] = int(
+                s.execute(delete(User).where(col(User.id) == user_id)).rowcount  # type: ignore[attr-defined]
+            )
+            s.commit()
+        return counts
+
+    @staticmethod
+    def _forget_private_chats(s: Session, user_id: int) -> int:
+        # Another user's rows may still point at a private chat only if they were in it, which a
+        # private chat does not allow; still, keep the chat when anything else references it.
+        chats = s.exec(select(Chat.id).where(Chat.owner_id == user_id)).all()
+        removed = 0
+        for chat_id in chats:
+            used = s.exec(
+                select(func.count()).select_from(MoodReport).where(MoodReport.chat_id == chat_id)
+            ).one()
+            if used:
+                s.execute(update(Chat).where(col(Chat.id) == chat_id).values(owner_id=None))
+            else:
+                removed += int(
+                    s.execute(delete(Chat).where(col(Chat.id) == chat_id)).rowcount  # type: ignore[attr-defined]
+                )
+        return removed
