@@ -35,8 +35,9 @@ def taste_from_reactions(
     for age, signal in enumerate(newest_first):
         latest.setdefault(signal.track_id, signal.kind)
         decay = 0.5 ** (age / _HALF_LIFE)
-        key = signal.artist.casefold()
-        artists[key] = artists.get(key, 0.0) + decay * _ARTIST_WEIGHT.get(signal.kind, 0.0)
+        artists[signal.artist] = artists.get(signal.artist, 0.0) + decay * _ARTIST_WEIGHT.get(
+            signal.kind, 0.0
+        )
         for genre in signal.genres:
             genres[genre] = genres.get(genre, 0.0) + decay * _GENRE_WEIGHT.get(signal.kind, 0.0)
     return TasteProfile(

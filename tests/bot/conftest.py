@@ -1,0 +1,85 @@
+"""A conversation core on a real store, the real lexicon and a slice of the real catalog, with a
+clock the test moves by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from nlp.lexicon import LexiconEstimator
+from recommender import Song
+from recommender.catalog import load_spotify_songs
+from recommender.nearest import NearestMoodRecommender
+from storage import DueCheckIn, Store
+
+from bot.catalog import load_catalog, song_row
+from bot.checkins import CheckInJob
+from bot.core.conversation import Conversation, ConversationRules
+from bot.core.events import ChatKind, ChatRef, Incoming, Outgoing, Payload, UserRef
+
+
+@dataclass
+class Clock:
+    now: datetime = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@dataclass
+class Delivered:
+    items: list[tuple[DueCheckIn, Outgoing]] = field(default_factory=list)
+
+    def __call__(self, due: DueCheckIn, out: Outgoing) -> None:
+        self.items.append((due, out))
+
+
+@pytest.fixture(scope="session")
+def lexicon(data_dir: Path) -> LexiconEstimator:
+    return LexiconEstimator.from_csv(data_dir / "warriner_xanew" / "Ratings_Warriner_et_al.csv")
+
+
+@pytest.fixture(scope="session")
+def catalog_slice(data_dir: Path) -> list[Song]:
+    """Every 60th song of the real catalog: ~470 songs spread over the whole VA plane."""
+    songs = load_spotify_songs(data_dir / "tidytuesday_spotify_songs" / "spotify_songs.csv")
+    return songs[::60]
+
+
+@dataclass
+class Harness:
+    store: Store
+    conversation: Conversation
+    clock: Clock
+    delivered: Delivered
+    job: CheckInJob
+
+    def send(self, payload: Payload, user: str = "u1", chat: str | None = None,
+             kind: ChatKind = ChatKind.PRIVATE, update_id: str | None = None,
+             name: str = "Ann") -> list[Outgoing]:
+        event = Incoming("test", ChatRef(chat or user, kind), UserRef(user, name), payload,
+                         update_id)
+        return self.conversation.handle(event)
+
+
+@pytest.fixture
+def harness(store: Store, lexicon: LexiconEstimator, catalog_slice: list[Song]) -> Harness:
+    store.upsert_songs(song_row(s) for s in catalog_slice)
+    catalog = load_catalog(store, None, Path("/nonexistent"))
+    clock = Clock()
+    rules = ConversationRules(checkin_delay=timedelta(minutes=30), playlist_size=10,
+                              max_message_chars=4000)
+    conversation = Conversation(store, lexicon, NearestMoodRecommender(catalog.songs), catalog,
+                                rules=rules, clock=clock)
+    delivered = Delivered()
+    job = CheckInJob(store, conversation, "test", delivered, timedelta(hours=12))
+    return Harness(store, conversation, clock, delivered, job)
+
+
+MakeHarness = Callable[..., Harness]

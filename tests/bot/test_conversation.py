@@ -1,0 +1,190 @@
+"""The whole conversation through the core, on SQLite and PostgreSQL: mood -> songs -> reactions ->
+check-in -> the mood after, and every kind of bad input getting a kind, specific answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+from storage.models import (
+    CheckIn,
+    MoodReport,
+    Playlist,
+    Reaction,
+    Recommendation,
+    RecommendationItem,
+    User,
+)
+
+from bot.core import replies
+from bot.core.events import ChatKind, Command, ReactionKind, ReactionPress, TextMessage, VoiceNote
+from tests.bot.conftest import Harness
+
+
+def rows(h: Harness, table: type) -> list:
+    with h.store.session() as s:
+        return list(s.exec(select(table)))
+
+
+def test_start_greets_and_asks_consent_separately_off_by_default(harness: Harness) -> None:
+    greeting, consent = harness.send(Command("start"))
+    assert "how you feel" in greeting.text
+    assert "research" in consent.text
+    actions = [b.action for row in consent.buttons for b in row]
+    assert actions == ["privacy:on", "privacy:off"]
+    (user,) = rows(harness, User)
+    assert user.research_consent is False
+    harness.send(Command("privacy", ("on",)))
+    assert rows(harness, User)[0].research_consent is True
+    harness.send(Command("privacy", ("off",)))
+    assert rows(harness, User)[0].research_consent is False
+
+
+def test_mood_text_gives_a_ranked_playlist_and_schedules_a_checkin(harness: Harness) -> None:
+    (out,) = harness.send(TextMessage("I feel so sad and lonely tonight"))
+    assert len(out.entries) == 10
+    assert [e.position for e in out.entries] == list(range(1, 11))
+    assert all(e.reason and e.url.startswith("https://open.spotify.com/") for e in out.entries)
+    assert "valence -" in out.text  # a sad message reads as negative valence
+    (report,) = rows(harness, MoodReport)
+    assert report.valence < 0 and report.source == "text" and report.model_version
+    (rec,) = rows(harness, Recommendation)
+    assert rec.mood_report_id == report.id and rec.strategy == "nearest-mood"
+    assert len(rows(harness, RecommendationItem)) == 10
+    assert rows(harness, Playlist)[0].provider == "links"
+    (checkin,) = rows(harness, CheckIn)
+    assert checkin.status == "pending"
+    assert checkin.due_at == harness.clock.now + timedelta(minutes=30)
+
+
+def test_reactions_are_stored_and_change_the_next_playlist(harness: Harness) -> None:
+    (first,) = harness.send(TextMessage("happy and excited, great day"))
+    disliked, liked = first.entries[0], first.entries[1]
+    (ack,) = harness.send(Command("dislike", ("1",)))
+    assert "won't send it again" in ack.text
+    (ack,) = harness.send(ReactionPress(liked.item_id, ReactionKind.LIKE))
+    assert "like" in ack.text
+    harness.send(Command("skip", ("3",)))
+    kinds = sorted(r.kind for r in rows(harness, Reaction))
+    assert kinds == ["dislike", "like", "skip"]
+    harness.clock.advance(timedelta(days=2))  # past the no-repeat window
+    (second,) = harness.send(TextMessage("happy and excited, great day"))
+    titles = [(e.title, e.artist) for e in second.entries]
+    assert (disliked.title, disliked.artist) not in titles
+    assert titles != [(e.title, e.artist) for e in first.entries]
+
+
+def test_checkin_is_asked_when_due_and_the_answer_is_stored_against_the_mood_before(
+    harness: Harness,
+) -> None:
+    harness.send(TextMessage("anxious and stressed about work"))
+    assert harness.job.run_once() == 0  # not due yet
+    harness.clock.advance(timedelta(minutes=31))
+    assert harness.job.run_once() == 1
+    (due, question), = harness.delivered.items
+    assert "How do you feel now?" in question.text
+    assert harness.job.run_once() == 0  # asked once
+    (thanks,) = harness.send(TextMessage("much calmer now, relaxed and content"))
+    assert "Before" in thanks.text and "Now" in thanks.text
+    (checkin,) = rows(harness, CheckIn)
+    assert checkin.status == "answered" and checkin.mood_after_id is not None
+    before = next(r for r in rows(harness, MoodReport) if r.id == checkin.mood_before_id)
+    after = next(r for r in rows(harness, MoodReport) if r.id == checkin.mood_after_id)
+    assert after.source == "checkin" and after.valence > before.valence
+    assert len(rows(harness, Recommendation)) == 1  # the answer was not taken as a new request
+
+
+def test_unanswered_checkin_expires_and_text_then_starts_a_new_playlist(harness: Harness) -> None:
+    harness.send(TextMessage("bored and tired"))
+    harness.clock.advance(timedelta(minutes=31))
+    harness.job.run_once()
+    harness.clock.advance(timedelta(hours=13))
+    harness.job.run_once()
+    assert rows(harness, CheckIn)[0].status == "expired"
+    (out,) = harness.send(TextMessage("happy again"))
+    assert out.entries
+
+
+def test_group_checkin_names_the_member(harness: Harness) -> None:
+    harness.send(TextMessage("so excited for tonight"), user="u7", chat="g1", kind=ChatKind.GROUP,
+                 name="Bea")
+    harness.clock.advance(timedelta(hours=1))
+    harness.job.run_once()
+    (_, question), = harness.delivered.items
+    assert question.text.startswith("Bea, how do you feel now?")
+
+
+def test_mode_changes_the_target(harness: Harness) -> None:
+    (menu,) = harness.send(Command("mode"))
+    assert len(menu.buttons) == 4
+    (ok,) = harness.send(Command("mode", ("calm",)))
+    assert "calm me down" in ok.text
+    (out,) = harness.send(TextMessage("furious and stressed, everything is chaos"))
+    assert "calm me down" in out.text
+    (rec,) = rows(harness, Recommendation)
+    assert rec.mode == "calm" and rec.target_arousal < 0
+
+
+def test_duplicate_update_is_handled_once(harness: Harness) -> None:
+    assert harness.send(TextMessage("happy"), update_id="77")
+    assert harness.send(TextMessage("happy"), update_id="77") == []
+    assert len(rows(harness, MoodReport)) == 1
+
+
+def test_forget_asks_first_then_deletes_everything(harness: Harness) -> None:
+    harness.send(TextMessage("sad and tired"))
+    harness.send(Command("like", ("1",)))
+    (ask,) = harness.send(Command("forget"))
+    assert [b.action for row in ask.buttons for b in row] == ["forget:yes", "forget:no"]
+    assert rows(harness, User)
+    (kept,) = harness.send(Command("forget", ("no",)))
+    assert kept.text == replies.FORGET_KEPT and rows(harness, User)
+    (done,) = harness.send(Command("forget", ("yes",)))
+    assert done.text == replies.FORGET_DONE
+    for table in (User, MoodReport, Recommendation, RecommendationItem, Reaction, CheckIn, Playlist):
+        assert rows(harness, table) == [], table
+
+
+def test_bad_input_gets_kind_specific_answers(harness: Harness) -> None:
+    assert harness.send(TextMessage("   "))[0].text == replies.EMPTY_MESSAGE
+    assert harness.send(TextMessage("qwzx vbnm"))[0].text == replies.UNREADABLE_MOOD
+    (unknown,) = harness.send(Command("dance"))
+    assert "don't know the command /dance" in unknown.text
+    assert harness.send(Command("like", ("1",)))[0].text == replies.NO_SUCH_SONG  # no playlist
+    assert harness.send(ReactionPress(424242, ReactionKind.LIKE))[0].text == replies.NO_SUCH_SONG
+    assert harness.send(Command("feel", ("better",)))[0].text == replies.NO_OPEN_CHECKIN
+    assert harness.send(VoiceNote(b"OggS"))[0].text == replies.VOICE_UNSUPPORTED
+    harness.send(TextMessage("happy"))
+    assert harness.send(Command("like", ("99",)))[0].text == replies.NO_SUCH_SONG
+    assert rows(harness, Reaction) == []
+
+
+def test_someone_elses_item_cannot_be_reacted_to_from_another_chat(harness: Harness) -> None:
+    (out,) = harness.send(TextMessage("happy"), user="u1")
+    item = out.entries[0].item_id
+    assert harness.send(ReactionPress(item, ReactionKind.LIKE), user="u2")[0].text == (
+        replies.NO_SUCH_SONG
+    )
+
+
+def test_huge_message_is_kept_whole_and_read_in_part(harness: Harness) -> None:
+    text = ("I am happy and grateful. " * 2100)[:49_999] + "!"
+    note, playlist = harness.send(TextMessage(text))
+    assert "50,000 characters" in note.text
+    assert playlist.entries
+    (report,) = rows(harness, MoodReport)
+    assert len(report.text) == 50_000 and report.valence > 0
+
+
+def test_an_error_in_one_update_costs_an_apology_not_the_bot(harness: Harness) -> None:
+    class Broken:
+        version = "broken"
+
+        def estimate(self, text: str):  # type: ignore[no-untyped-def]
+            raise RuntimeError("model crashed")
+
+    good = harness.conversation.estimator
+    harness.conversation.estimator = Broken()  # type: ignore[assignment]
+    assert harness.send(TextMessage("happy"))[0].text == replies.APOLOGY
+    harness.conversation.estimator = good
+    assert harness.send(TextMessage("happy"))[0].entries
