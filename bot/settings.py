@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     def _empty_data_dir_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
+    @field_validator("checkin_delay", "checkin_answer_window", mode="before")
+    @classmethod
+    def _friendly_duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
     @field_validator("playlist_size")
     @classmethod
     def _sane_playlist(cls, value: int) -> int:
@@ -79,6 +84,24 @@ class Settings(BaseSettings):
                 shown[name] = str(value)
         shown["database_url"] = _mask_url_password(self.effective_database_url)
         return shown
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> object:
+    """Seconds ("90"), a number with a unit ("30m", "1.5h", "2d"), or anything pydantic reads
+    (ISO 8601 "PT1H", "01:00:00"), which is passed through."""
+    raw = text.strip().lower()
+    unit = _UNITS.get(raw[-1:]) if raw else None
+    number = raw[:-1] if unit else raw
+    try:
+        seconds = float(number) * (unit or 1)
+    except ValueError:
+        return text
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return timedelta(seconds=seconds)
 
 
 def _mask_url_password(url: str) -> str:
