@@ -6,16 +6,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.catalog import load_catalog
+from bot.core.catalog import CatalogSnapshot
+from bot.core.conversation import Conversation, ConversationRules
+from bot.settings import Settings
 from nlp import MoodEstimator
 from nlp.lexicon import WARRINER, LexiconEstimator
 from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher
 from recommender.nearest import NearestMoodRecommender
 from storage import Store, is_up_to_date, make_engine, upgrade
-
-from bot.core.catalog import CatalogSnapshot
-from bot.core.conversation import Conversation, ConversationRules
-from bot.catalog import load_catalog
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +68,10 @@ def build_app(settings: Settings) -> Moodwave:
         max_message_chars=settings.max_message_chars,
     )
     conversation = Conversation(store, estimator, recommender, catalog, publisher, rules)
-    log.info("Moodwave ready: %d songs, mood model %s, ranker %s", len(catalog),
-             estimator.version, recommender.version)
+    log.info(
+        "Moodwave ready: %d songs, mood model %s, ranker %s",
+        len(catalog),
+        estimator.version,
+        recommender.version,
+    )
     return Moodwave(settings, store, estimator, catalog, recommender, publisher, conversation)

@@ -11,12 +11,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from bot.core.catalog import CatalogSnapshot
 from recommender import Song
 from recommender.catalog import SPOTIFY_SONGS, load_spotify_songs
 from storage import Store
 from storage.models import CatalogSong
-
-from bot.core.catalog import CatalogSnapshot
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from storage import DueCheckIn, Store
 
 from bot.core.conversation import Conversation
 from bot.core.events import Outgoing
+from storage import DueCheckIn, Store
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,11 @@ def start_scheduler(job: CheckInJob, every_seconds: float) -> BackgroundSchedule
     """Run the job in a background thread; one run at a time, missed runs coalesced."""
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
-        job.run_once, "interval", seconds=every_seconds, max_instances=1, coalesce=True,
+        job.run_once,
+        "interval",
+        seconds=every_seconds,
+        max_instances=1,
+        coalesce=True,
         id="checkins",
     )
     scheduler.start()

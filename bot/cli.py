@@ -9,11 +9,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
+
+from bot.settings import Settings
 from storage import make_engine
 from storage.datasets import DatasetUnavailable
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
-
-from bot.settings import Settings
 
 log = logging.getLogger("moodwave")
 
@@ -28,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(
         level=getattr(logging, settings.log_level.upper(), logging.INFO)
-        if args.command not in ("chat", "run") else logging.WARNING,
+        if args.command not in ("chat", "run")
+        else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -53,11 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="moodwave", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="start the bot: Telegram/Discord when a token is set, else the console chat")
+    run = sub.add_parser(
+        "run", help="start the bot: Telegram/Discord when a token is set, else the console chat"
+    )
     run.add_argument("--user", help="console user name (default: your login name)")
     run.set_defaults(handler=_run)
 
-    chat = sub.add_parser("chat", help="chat with Moodwave in this terminal (reads stdin, so it can be scripted)")
+    chat = sub.add_parser(
+        "chat", help="chat with Moodwave in this terminal (reads stdin, so it can be scripted)"
+    )
     chat.add_argument("--user", help="console user name (default: your login name)")
     chat.set_defaults(handler=_chat)
 
@@ -67,13 +72,17 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database schema migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    up = db_sub.add_parser("upgrade", help="migrate the database to the latest schema (or --revision)")
+    up = db_sub.add_parser(
+        "upgrade", help="migrate the database to the latest schema (or --revision)"
+    )
     up.add_argument("--revision", default="head")
     up.set_defaults(handler=_db_upgrade)
     down = db_sub.add_parser("downgrade", help="migrate the database back to a revision")
     down.add_argument("revision")
     down.set_defaults(handler=_db_downgrade)
-    cur = db_sub.add_parser("current", help="show the database's schema revision and the latest one")
+    cur = db_sub.add_parser(
+        "current", help="show the database's schema revision and the latest one"
+    )
     cur.set_defaults(handler=_db_current)
     return parser
 
@@ -99,8 +108,14 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     app = build_app(settings)
 
     def make_job(chat_id: str, deliver: Callable[..., None]) -> CheckInJob:
-        return CheckInJob(app.store, app.conversation, "console", deliver,
-                          settings.checkin_answer_window, chat_external_id=chat_id)
+        return CheckInJob(
+            app.store,
+            app.conversation,
+            "console",
+            deliver,
+            settings.checkin_answer_window,
+            chat_external_id=chat_id,
+        )
 
     console = ConsoleChat(app.conversation, make_job, user_name=args.user)
     scheduler = start_scheduler(console.job, settings.checkin_poll_seconds)

@@ -1,6 +1,14 @@
 """Songs and their moods, ranking for a person and a mood, and publishing the playlist."""
 
+from recommender.catalog import (
+    SPOTIFY_SONGS,
+    CatalogLoad,
+    load_spotify_catalog,
+    load_spotify_songs,
+)
+from recommender.index import MoodIndex
 from recommender.modes import Mode, mood_path, target_mood
+from recommender.nearest import NearestMoodRecommender
 from recommender.publishing import (
     PlaylistDraft,
     PlaylistPublisher,
@@ -9,10 +17,15 @@ from recommender.publishing import (
     track_url,
 )
 from recommender.ranking import RankedSong, RecommendationRequest, Recommender, TasteProfile
+from recommender.reasons import mood_words, reason_for
 from recommender.songs import Song
 
 __all__ = [
+    "SPOTIFY_SONGS",
+    "CatalogLoad",
     "Mode",
+    "MoodIndex",
+    "NearestMoodRecommender",
     "PlaylistDraft",
     "PlaylistPublisher",
     "PublishedPlaylist",
@@ -22,7 +35,11 @@ __all__ = [
     "Song",
     "TasteProfile",
     "TrackLinksPublisher",
+    "load_spotify_catalog",
+    "load_spotify_songs",
     "mood_path",
+    "mood_words",
+    "reason_for",
     "target_mood",
     "track_url",
 ]

@@ -63,7 +63,8 @@ def target_mood(current: Mood, mode: Mode) -> Mood:
 
 
 def mood_path(current: Mood, mode: Mode, length: int) -> list[Mood]:
-    """One target per playlist position, from the current mood to the mode's target (iso principle)."""
+    """One target per playlist position, from the current mood to the mode's target (iso
+    principle)."""
     end = target_mood(current, mode)
     if length <= 1:
         return [end if mode is not Mode.MATCH else current]

@@ -1,4 +1,5 @@
-"""The recommender seam: a request (mood, mode, what we know of the user's taste) in, ranked songs out.
+"""The recommender seam: a request (mood, mode, what we know of the user's taste) in, ranked songs
+out.
 
 `TasteProfile` is plain data the conversation core loads from storage, so every ranker is a pure
 function of its inputs and can be tested without a database.
@@ -28,6 +29,11 @@ class TasteProfile:
     @property
     def is_empty(self) -> bool:
         return not (self.liked_tracks or self.disliked_tracks or self.skipped_tracks)
+
+    def artist_weight(self, artist: str) -> float:
+        """Affinity for an artist, whether the profile keys names as written or case-folded."""
+        weight = self.artist_affinity.get(artist)
+        return weight if weight is not None else self.artist_affinity.get(artist.casefold(), 0.0)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -333,11 +334,16 @@ class Store:
     def reaction_facts(self, user_id: int, limit: int = 500) -> list[ReactionFact]:
         """The user's latest reactions with their songs, newest first."""
         with self.session() as s:
-            rows = s.exec(
-                select(Reaction.kind, CatalogSong.track_id, CatalogSong.artist, CatalogSong.genres,
-                       Reaction.created_at)
+            rows = s.execute(
+                sa_select(
+                    col(Reaction.kind),
+                    col(CatalogSong.track_id),
+                    col(CatalogSong.artist),
+                    col(CatalogSong.genres),
+                    col(Reaction.created_at),
+                )
                 .join(CatalogSong, col(Reaction.song_id) == CatalogSong.id)
-                .where(Reaction.user_id == user_id)
+                .where(col(Reaction.user_id) == user_id)
                 .order_by(col(Reaction.id).desc())
                 .limit(limit)
             )
@@ -397,8 +403,11 @@ class Store:
         claimed: list[DueCheckIn] = []
         with self.session() as s:
             candidates = s.exec(
-                select(CheckIn).where(due).order_by(col(CheckIn.due_at))
-                .limit(limit).with_for_update(skip_locked=True)
+                select(CheckIn)
+                .where(due)
+                .order_by(col(CheckIn.due_at))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
             ).all()
             won: list[CheckIn] = []
             for row in candidates:
@@ -407,7 +416,8 @@ class Store:
                     .where(
                         col(CheckIn.id) == row.id,
                         col(CheckIn.status) == row.status,
-                        col(CheckIn.claimed_at).is_(None) if row.claimed_at is None
+                        col(CheckIn.claimed_at).is_(None)
+                        if row.claimed_at is None
                         else col(CheckIn.claimed_at) == row.claimed_at,
                     )
                     .values(status="sending", claimed_at=now)
@@ -423,8 +433,15 @@ class Store:
                 if chat is None or user is None or before is None:
                     continue
                 claimed.append(
-                    DueCheckIn(row.id, row.user_id, chat.platform, chat.external_id,
-                               user.external_id, chat.kind, before)
+                    DueCheckIn(
+                        row.id,
+                        row.user_id,
+                        chat.platform,
+                        chat.external_id,
+                        user.external_id,
+                        chat.kind,
+                        before,
+                    )
                 )
         return claimed
 
@@ -489,16 +506,32 @@ class Store:
             )
             steps: list[tuple[str, Any]] = [
                 # Reactions by anyone on this user's items (group members) and by this user.
-                ("reaction", delete(Reaction).where(
-                    or_(col(Reaction.user_id) == user_id, col(Reaction.item_id).in_(item_ids)))),
-                ("checkin", delete(CheckIn).where(
-                    or_(col(CheckIn.user_id) == user_id,
-                        col(CheckIn.recommendation_id).in_(rec_ids)))),
+                (
+                    "reaction",
+                    delete(Reaction).where(
+                        or_(col(Reaction.user_id) == user_id, col(Reaction.item_id).in_(item_ids))
+                    ),
+                ),
+                (
+                    "checkin",
+                    delete(CheckIn).where(
+                        or_(
+                            col(CheckIn.user_id) == user_id,
+                            col(CheckIn.recommendation_id).in_(rec_ids),
+                        )
+                    ),
+                ),
                 ("playlist", delete(Playlist).where(col(Playlist.recommendation_id).in_(rec_ids))),
-                ("recommendation_item", delete(RecommendationItem).where(
-                    col(RecommendationItem.recommendation_id).in_(rec_ids))),
-                ("recommendation", delete(Recommendation).where(
-                    col(Recommendation.user_id) == user_id)),
+                (
+                    "recommendation_item",
+                    delete(RecommendationItem).where(
+                        col(RecommendationItem.recommendation_id).in_(rec_ids)
+                    ),
+                ),
+                (
+                    "recommendation",
+                    delete(Recommendation).where(col(Recommendation.user_id) == user_id),
+                ),
                 ("mood_report", delete(MoodReport).where(col(MoodReport.user_id) == user_id)),
             ]
             for table, statement in steps:

@@ -15,13 +15,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+
 from storage import Store, make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TABLES = (
-    "reaction", "checkin", "playlist", "recommendation_item", "recommendation", "mood_report",
-    "chat", "\"user\"", "song", "processed_update",
+    "reaction",
+    "checkin",
+    "playlist",
+    "recommendation_item",
+    "recommendation",
+    "mood_report",
+    "chat",
+    '"user"',
+    "song",
+    "processed_update",
 )
 
 

@@ -14,8 +14,6 @@ import threading
 from collections.abc import Callable
 from typing import TextIO
 
-from storage import DueCheckIn
-
 from bot.checkins import CheckInJob
 from bot.core.conversation import REACTION_COMMANDS, Conversation
 from bot.core.events import (
@@ -28,6 +26,7 @@ from bot.core.events import (
     TextMessage,
     UserRef,
 )
+from storage import DueCheckIn
 
 PLATFORM = "console"
 QUIT = {"/quit", "/exit"}

@@ -13,22 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from nlp import Mood, MoodEstimator
-from recommender import (
-    Mode,
-    PlaylistDraft,
-    PlaylistPublisher,
-    PublishedPlaylist,
-    RecommendationRequest,
-    Recommender,
-    TrackLinksPublisher,
-    target_mood,
-)
-from recommender.reasons import mood_words
-from recommender.taste import ReactionSignal, taste_from_reactions
-from storage import DueCheckIn, NewItem, NewMood, Store
-from storage.models import Chat, MoodReport, Playlist, Recommendation, User, utcnow
-
 from bot.core import replies
 from bot.core.catalog import CatalogSnapshot
 from bot.core.events import (
@@ -44,6 +28,21 @@ from bot.core.events import (
     VoiceNote,
     command_action,
 )
+from nlp import Mood, MoodEstimator
+from recommender import (
+    Mode,
+    PlaylistDraft,
+    PlaylistPublisher,
+    PublishedPlaylist,
+    RecommendationRequest,
+    Recommender,
+    TrackLinksPublisher,
+    target_mood,
+)
+from recommender.reasons import mood_words
+from recommender.taste import ReactionSignal, taste_from_reactions
+from storage import DueCheckIn, NewItem, NewMood, Store
+from storage.models import Chat, MoodReport, Playlist, Recommendation, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +86,9 @@ class Conversation:
         except Exception:
             log.exception(
                 "failed to handle %s event from %s chat %s",
-                type(event.payload).__name__, event.platform, event.chat.external_id,
+                type(event.payload).__name__,
+                event.platform,
+                event.chat.external_id,
             )
             return [Outgoing(replies.APOLOGY)]
 
@@ -187,8 +188,9 @@ class Conversation:
             return [*notes, Outgoing(replies.UNREADABLE_MOOD)]
         checkin = self.store.open_checkin(user.id, chat.id)
         if checkin is not None and checkin.id is not None:
-            return notes + self._answer_checkin(user, chat, checkin.id, checkin.mood_before_id,
-                                                text, mood)
+            return notes + self._answer_checkin(
+                user, chat, checkin.id, checkin.mood_before_id, text, mood
+            )
         report = self.store.add_mood_report(user.id, chat.id, _new_mood(text, "text", mood))
         return notes + self._recommend(user, chat, report, mood)
 
@@ -219,8 +221,10 @@ class Conversation:
         mode = Mode.parse(user.preferred_mode) or Mode.MATCH
         now = self.clock()
         taste = taste_from_reactions(
-            [ReactionSignal(f.kind, f.track_id, f.artist, f.genres)
-             for f in self.store.reaction_facts(user.id)],
+            [
+                ReactionSignal(f.kind, f.track_id, f.artist, f.genres)
+                for f in self.store.reaction_facts(user.id)
+            ],
             self.store.recent_track_ids(user.id, now - self.rules.recent_window),
         )
         ranked = self.recommender.recommend(
@@ -231,26 +235,43 @@ class Conversation:
         goal = target_mood(mood, mode)
         recommendation, items = self.store.save_recommendation(
             Recommendation(
-                user_id=user.id, chat_id=chat.id, mood_report_id=report.id, mode=mode.value,
-                target_valence=goal.valence, target_arousal=goal.arousal,
-                strategy=self.recommender.strategy, model_version=self.recommender.version,
+                user_id=user.id,
+                chat_id=chat.id,
+                mood_report_id=report.id,
+                mode=mode.value,
+                target_valence=goal.valence,
+                target_arousal=goal.arousal,
+                strategy=self.recommender.strategy,
+                model_version=self.recommender.version,
             ),
             [NewItem(self.catalog.db_id(r.song.track_id), r.score, r.reason) for r in ranked],
         )
         assert recommendation.id is not None
         title = _playlist_title(mode, mood, now)
-        published = self._publish(PlaylistDraft(title, replies.describe_mood(mood),
-                                                 tuple(r.song for r in ranked)))
-        self.store.save_playlist(Playlist(recommendation_id=recommendation.id,
-                                          provider=published.provider, url=published.url,
-                                          external_id=published.external_id))
+        published = self._publish(
+            PlaylistDraft(title, replies.describe_mood(mood), tuple(r.song for r in ranked))
+        )
+        self.store.save_playlist(
+            Playlist(
+                recommendation_id=recommendation.id,
+                provider=published.provider,
+                url=published.url,
+                external_id=published.external_id,
+            )
+        )
         self.store.schedule_checkin(recommendation, report.id, now + self.rules.checkin_delay)
         entries = tuple(
             PlaylistEntry(item.id or 0, item.position, r.song.name, r.song.artist, r.reason, url)
             for item, r, url in zip(items, ranked, published.track_urls, strict=True)
         )
-        return [Outgoing(replies.playlist_header(mood, mode, title), entries=entries,
-                         link=published.url, buttons=_mode_row(mode))]
+        return [
+            Outgoing(
+                replies.playlist_header(mood, mode, title),
+                entries=entries,
+                link=published.url,
+                buttons=_mode_row(mode),
+            )
+        ]
 
     def _publish(self, draft: PlaylistDraft) -> PublishedPlaylist:
         try:
@@ -294,12 +315,15 @@ def _new_mood(text: str, source: str, mood: Mood) -> NewMood:
 
 
 def _mood_of(report: MoodReport) -> Mood:
-    return Mood(report.valence, report.arousal, report.confidence, report.source,
-                report.model_version)
+    return Mood(
+        report.valence, report.arousal, report.confidence, report.source, report.model_version
+    )
 
 
 def _playlist_title(mode: Mode, mood: Mood, now: datetime) -> str:
-    return f"{mode.label.capitalize()}: from '{mood_words(mood.valence, mood.arousal)}', {now:%d %b}"
+    return (
+        f"{mode.label.capitalize()}: from '{mood_words(mood.valence, mood.arousal)}', {now:%d %b}"
+    )
 
 
 def _mode_row(current: Mode) -> tuple[tuple[Button, ...], ...]:

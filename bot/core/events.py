@@ -99,8 +99,12 @@ class Outgoing:
 
 
 MAX_ACTION_BYTES = 64
-_REACTION_CODES = {"l": ReactionKind.LIKE, "d": ReactionKind.DISLIKE, "s": ReactionKind.SKIP,
-                   "p": ReactionKind.PLAYED}
+_REACTION_CODES = {
+    "l": ReactionKind.LIKE,
+    "d": ReactionKind.DISLIKE,
+    "s": ReactionKind.SKIP,
+    "p": ReactionKind.PLAYED,
+}
 _REACTION_LETTERS = {kind: code for code, kind in _REACTION_CODES.items()}
 
 

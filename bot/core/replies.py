@@ -3,15 +3,14 @@ be reviewed (and later translated) in one place."""
 
 from __future__ import annotations
 
+from bot.core.events import Button, Outgoing, command_action
 from nlp import Mood
 from recommender import Mode
 from recommender.reasons import mood_words
 
-from bot.core.events import Button, Outgoing, command_action
-
 GREETING = (
-    "Hi, I'm Moodwave. Tell me in a few words how you feel (\"drained but hopeful\", "
-    "\"so angry right now\") and I'll put together songs for it. React to each song so I learn "
+    'Hi, I\'m Moodwave. Tell me in a few words how you feel ("drained but hopeful", '
+    '"so angry right now") and I\'ll put together songs for it. React to each song so I learn '
     "your taste, and a little later I'll ask how you feel, to see whether the music helped."
 )
 
@@ -32,12 +31,12 @@ CONSENT_QUESTION = (
 
 EMPTY_MESSAGE = (
     "I didn't catch anything there. Tell me how you feel in a few words, "
-    "for example \"tired but hopeful\"."
+    'for example "tired but hopeful".'
 )
 
 UNREADABLE_MOOD = (
     "I couldn't read a mood from that, sorry. Could you say it another way, with a feeling word "
-    "or two? For example \"restless and anxious\" or \"calm, a bit sad\"."
+    'or two? For example "restless and anxious" or "calm, a bit sad".'
 )
 
 VOICE_UNSUPPORTED = (
@@ -81,20 +80,26 @@ def describe_mood(mood: Mood) -> str:
 
 def mode_menu(current: Mode) -> Outgoing:
     rows = tuple((Button(mode.label, command_action("mode", mode.value)),) for mode in Mode)
-    return Outgoing(f"Right now I {current.label}. What should the music do?", rows)
+    return Outgoing(f'The mode is "{current.label}". What should the music do?', rows)
 
 
 def mode_set(mode: Mode) -> str:
-    return f"Got it: I'll {mode.label} from now on. Tell me how you feel."
+    return f'Got it: the mode is now "{mode.label}". Tell me how you feel.'
 
 
 def consent_buttons() -> tuple[tuple[Button, ...], ...]:
-    return ((Button("Yes, use my anonymised logs", command_action("privacy", "on")),
-             Button("No thanks", command_action("privacy", "off"))),)
+    return (
+        (
+            Button("Yes, use my anonymised logs", command_action("privacy", "on")),
+            Button("No thanks", command_action("privacy", "off")),
+        ),
+    )
 
 
 def privacy_status(consent: bool) -> Outgoing:
-    state = "ON: your anonymised mood logs may be used" if consent else "OFF: nothing of yours is used"
+    state = (
+        "ON: your anonymised mood logs may be used" if consent else "OFF: nothing of yours is used"
+    )
     return Outgoing(f"Research use is {state} for research.", consent_buttons())
 
 
@@ -105,16 +110,20 @@ def privacy_changed(consent: bool) -> str:
 
 
 def forget_buttons() -> tuple[tuple[Button, ...], ...]:
-    return ((Button("Yes, delete everything", command_action("forget", "yes")),
-             Button("No, keep it", command_action("forget", "no"))),)
+    return (
+        (
+            Button("Yes, delete everything", command_action("forget", "yes")),
+            Button("No, keep it", command_action("forget", "no")),
+        ),
+    )
 
 
 def reaction_noted(kind: str, title: str) -> str:
     return {
-        "like": f"Noted: you like \"{title}\". I'll lean that way next time.",
-        "dislike": f"Noted: not \"{title}\". I won't send it again.",
-        "skip": f"Skipped \"{title}\".",
-        "played": f"Glad you played \"{title}\" to the end.",
+        "like": f'Noted: you like "{title}". I\'ll lean that way next time.',
+        "dislike": f'Noted: not "{title}". I won\'t send it again.',
+        "skip": f'Skipped "{title}".',
+        "played": f'Glad you played "{title}" to the end.',
     }[kind]
 
 

@@ -9,16 +9,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from nlp.lexicon import LexiconEstimator
-from recommender import Song
-from recommender.catalog import load_spotify_songs
-from recommender.nearest import NearestMoodRecommender
-from storage import DueCheckIn, Store
 
 from bot.catalog import load_catalog, song_row
 from bot.checkins import CheckInJob
 from bot.core.conversation import Conversation, ConversationRules
 from bot.core.events import ChatKind, ChatRef, Incoming, Outgoing, Payload, UserRef
+from nlp.lexicon import LexiconEstimator
+from recommender import Song
+from recommender.catalog import load_spotify_songs
+from recommender.nearest import NearestMoodRecommender
+from storage import DueCheckIn, Store
 
 
 @dataclass
@@ -60,11 +60,18 @@ class Harness:
     delivered: Delivered
     job: CheckInJob
 
-    def send(self, payload: Payload, user: str = "u1", chat: str | None = None,
-             kind: ChatKind = ChatKind.PRIVATE, update_id: str | None = None,
-             name: str = "Ann") -> list[Outgoing]:
-        event = Incoming("test", ChatRef(chat or user, kind), UserRef(user, name), payload,
-                         update_id)
+    def send(
+        self,
+        payload: Payload,
+        user: str = "u1",
+        chat: str | None = None,
+        kind: ChatKind = ChatKind.PRIVATE,
+        update_id: str | None = None,
+        name: str = "Ann",
+    ) -> list[Outgoing]:
+        event = Incoming(
+            "test", ChatRef(chat or user, kind), UserRef(user, name), payload, update_id
+        )
         return self.conversation.handle(event)
 
 
@@ -73,10 +80,12 @@ def harness(store: Store, lexicon: LexiconEstimator, catalog_slice: list[Song]) 
     store.upsert_songs(song_row(s) for s in catalog_slice)
     catalog = load_catalog(store, None, Path("/nonexistent"))
     clock = Clock()
-    rules = ConversationRules(checkin_delay=timedelta(minutes=30), playlist_size=10,
-                              max_message_chars=4000)
-    conversation = Conversation(store, lexicon, NearestMoodRecommender(catalog.songs), catalog,
-                                rules=rules, clock=clock)
+    rules = ConversationRules(
+        checkin_delay=timedelta(minutes=30), playlist_size=10, max_message_chars=4000
+    )
+    conversation = Conversation(
+        store, lexicon, NearestMoodRecommender(catalog.songs), catalog, rules=rules, clock=clock
+    )
     delivered = Delivered()
     job = CheckInJob(store, conversation, "test", delivered, timedelta(hours=12))
     return Harness(store, conversation, clock, delivered, job)

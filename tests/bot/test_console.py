@@ -10,17 +10,22 @@ import time
 from pathlib import Path
 
 from sqlmodel import Session, select
-from storage import make_engine
-from storage.models import CheckIn, MoodReport, Reaction, Recommendation, User
 
 from bot.adapters.console import parse_line, render
 from bot.core.events import Button, Command, Outgoing, PlaylistEntry, TextMessage
+from storage import make_engine
+from storage.models import CheckIn, MoodReport, Reaction, Recommendation, User
 
 
 def chat(script: str, env: dict[str, str], user: str = "tester") -> str:
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "chat", "--user", user],
-        input=script, capture_output=True, text=True, env=env, timeout=240, check=False,
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -39,19 +44,24 @@ def console_env(tmp_path: Path, data_dir: Path, database_url: str, delay: str) -
 
 
 def test_whole_loop_on_the_console(tmp_path: Path, data_dir: Path, database_url: str) -> None:
-    script = "\n".join([
-        "/start",
-        "/mode lift",
-        "I feel drained and sad after a long week",
-        "like 1",
-        "dislike 2",
-        "skip 3",
-        "a bit better now, calm and hopeful",
-        "/feel fine",
-        "/dance",
-        "",
-        "like 42",
-    ]) + "\n"
+    script = (
+        "\n".join(
+            [
+                "/start",
+                "/mode lift",
+                "I feel drained and sad after a long week",
+                "like 1",
+                "dislike 2",
+                "skip 3",
+                "a bit better now, calm and hopeful",
+                "/feel fine",
+                "/dance",
+                "",
+                "like 42",
+            ]
+        )
+        + "\n"
+    )
     out = chat(script, console_env(tmp_path, data_dir, database_url, "0"))
     assert "Hi, I'm Moodwave" in out
     assert "lift me up" in out

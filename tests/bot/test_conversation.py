@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlmodel import select
+
+from bot.core import replies
+from bot.core.events import ChatKind, Command, ReactionKind, ReactionPress, TextMessage, VoiceNote
 from storage.models import (
     CheckIn,
     MoodReport,
@@ -15,9 +18,6 @@ from storage.models import (
     RecommendationItem,
     User,
 )
-
-from bot.core import replies
-from bot.core.events import ChatKind, Command, ReactionKind, ReactionPress, TextMessage, VoiceNote
 from tests.bot.conftest import Harness
 
 
@@ -81,7 +81,7 @@ def test_checkin_is_asked_when_due_and_the_answer_is_stored_against_the_mood_bef
     assert harness.job.run_once() == 0  # not due yet
     harness.clock.advance(timedelta(minutes=31))
     assert harness.job.run_once() == 1
-    (due, question), = harness.delivered.items
+    ((_, question),) = harness.delivered.items
     assert "How do you feel now?" in question.text
     assert harness.job.run_once() == 0  # asked once
     (thanks,) = harness.send(TextMessage("much calmer now, relaxed and content"))
@@ -106,11 +106,12 @@ def test_unanswered_checkin_expires_and_text_then_starts_a_new_playlist(harness:
 
 
 def test_group_checkin_names_the_member(harness: Harness) -> None:
-    harness.send(TextMessage("so excited for tonight"), user="u7", chat="g1", kind=ChatKind.GROUP,
-                 name="Bea")
+    harness.send(
+        TextMessage("so excited for tonight"), user="u7", chat="g1", kind=ChatKind.GROUP, name="Bea"
+    )
     harness.clock.advance(timedelta(hours=1))
     harness.job.run_once()
-    (_, question), = harness.delivered.items
+    ((_, question),) = harness.delivered.items
     assert question.text.startswith("Bea, how do you feel now?")
 
 
@@ -141,7 +142,15 @@ def test_forget_asks_first_then_deletes_everything(harness: Harness) -> None:
     assert kept.text == replies.FORGET_KEPT and rows(harness, User)
     (done,) = harness.send(Command("forget", ("yes",)))
     assert done.text == replies.FORGET_DONE
-    for table in (User, MoodReport, Recommendation, RecommendationItem, Reaction, CheckIn, Playlist):
+    for table in (
+        User,
+        MoodReport,
+        Recommendation,
+        RecommendationItem,
+        Reaction,
+        CheckIn,
+        Playlist,
+    ):
         assert rows(harness, table) == [], table
 
 

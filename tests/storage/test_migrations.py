@@ -6,10 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
-from storage import downgrade, is_up_to_date, make_engine, upgrade
-from storage.migrate import current_revision, head_revision
 
 import storage.models  # noqa: F401
+from storage import downgrade, is_up_to_date, make_engine, upgrade
+from storage.migrate import current_revision, head_revision
 
 
 def test_schema_matches_models_after_upgrade(database_url: str) -> None:

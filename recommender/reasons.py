@@ -1,0 +1,97 @@
+"""Why a song is on the playlist, in words a person understands: its mood ("gentle and hopeful"),
+its genre, and what tied it to this person ("you liked this artist") or to the request ("a step
+toward calmer"). Pure functions of plain data, so every ranker can share them and tests read them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from nlp import Mood
+from recommender.ranking import TasteProfile
+from recommender.songs import Song
+
+# Below this an axis reads as neither side; above STRONG it takes the stronger word.
+NEUTRAL_BAND = 0.15
+STRONG = 0.55
+VERY = 0.85
+# A song this close to the position's target "matches"; a target this far from the current mood is
+# a deliberate step, worth naming.
+CLOSE = 0.3
+STEP = 0.15
+
+# (mild, strong) words per side, chosen by the other axis: bright joy is not the same as calm joy.
+_VALENCE_WORDS = {
+    (1, 1): ("bright", "joyful"),  # pleasant, aroused
+    (1, -1): ("hopeful", "warm"),  # pleasant, calm
+    (-1, 1): ("tense", "dark"),
+    (-1, -1): ("wistful", "melancholy"),
+}
+_AROUSAL_WORDS = {
+    (1, 1): ("upbeat", "energetic"),  # aroused, pleasant
+    (1, -1): ("restless", "driving"),  # aroused, unpleasant
+    (-1, 1): ("gentle", "calm"),
+    (-1, -1): ("soft", "calm"),
+}
+
+
+def mood_words(valence: float, arousal: float) -> str:
+    """Two words for a point in VA space, e.g. "gentle and hopeful", "very dark and driving"."""
+    v_side, a_side = _side(valence), _side(arousal)
+    if v_side == 0 and a_side == 0:
+        return "easygoing and even"
+    v_word = _VALENCE_WORDS[(v_side, a_side or 1)][abs(valence) >= STRONG] if v_side else "even"
+    a_word = _AROUSAL_WORDS[(a_side, v_side or 1)][abs(arousal) >= STRONG] if a_side else "steady"
+    # Calm moods read best arousal first ("gentle and hopeful"), lively ones valence first.
+    words = f"{a_word} and {v_word}" if a_side < 0 else f"{v_word} and {a_word}"
+    return f"very {words}" if max(abs(valence), abs(arousal)) >= VERY else words
+
+
+def reason_for(song: Song, taste: TasteProfile, target: Mood, current: Mood | None = None) -> str:
+    """One line: the song's mood and genre, then the strongest tie to this person or request.
+
+    `current` is the user's mood when the playlist moves away from it (lift, calm, energise); the
+    reason then says which way this song steps.
+    """
+    genre = song.genres[0] if song.genres else ""
+    head = f"{mood_words(song.valence, song.arousal)} {genre}".strip()
+    return f"{head}, {_tie(song, taste, target, current)}"
+
+
+def _tie(song: Song, taste: TasteProfile, target: Mood, current: Mood | None) -> str:
+    if song.track_id in taste.liked_tracks:
+        return "you liked this one before"
+    if taste.artist_weight(song.artist) > 0:
+        return "you liked this artist"
+    liked_genre = next((g for g in song.genres if taste.genre_affinity.get(g, 0.0) > 0), None)
+    if liked_genre is not None:
+        return f"you like {liked_genre}"
+    if current is not None and target.distance_to(current) >= STEP:
+        return f"a step toward {_direction(current, target)}"
+    if _distance(song, target) <= CLOSE:
+        return "close to how you feel"
+    return "the nearest we have to your mood"
+
+
+def _direction(current: Mood, target: Mood) -> str:
+    """ "calmer", "brighter", "brighter and more energetic": the axes the target moves along,
+    the larger move first."""
+    dv, da = target.valence - current.valence, target.arousal - current.arousal
+    moves = [
+        (abs(dv), "brighter" if dv > 0 else "softer"),
+        (abs(da), "more energetic" if da > 0 else "calmer"),
+    ]
+    words = [word for size, word in sorted(moves, reverse=True) if size >= STEP / 2]
+    return " and ".join(words)
+
+
+def _distance(song: Song, target: Mood) -> float:
+    return math.hypot(song.valence - target.valence, song.arousal - target.arousal)
+
+
+def _side(value: float) -> int:
+    if value >= NEUTRAL_BAND:
+        return 1
+    if value <= -NEUTRAL_BAND:
+        return -1
+    return 0

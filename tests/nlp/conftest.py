@@ -1,0 +1,35 @@
+"""Fixtures for the nlp tests: the lexicon built once from the Warriner norms, and EmoBank's path.
+
+Files come from MOODWAVE_DATA_DIR (default ../shared/data beside the repository); a test that needs
+a missing file is skipped with the path it looked for.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from nlp.evaluate_lexicon import EMOBANK_RELATIVE_PATH
+from nlp.lexicon import WARRINER, LexiconEstimator
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _data_file(relative_path: str) -> Path:
+    data_dir = Path(os.environ.get("MOODWAVE_DATA_DIR") or ROOT.parent / "shared" / "data")
+    path = data_dir / relative_path
+    if not path.is_file():
+        pytest.skip(f"{path} not found: set MOODWAVE_DATA_DIR to the folder of the data sets")
+    return path
+
+
+@pytest.fixture(scope="session")
+def lexicon() -> LexiconEstimator:
+    return LexiconEstimator.from_csv(_data_file(WARRINER.relative_path))
+
+
+@pytest.fixture(scope="session")
+def emobank_csv() -> Path:
+    return _data_file(EMOBANK_RELATIVE_PATH)
