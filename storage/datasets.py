@@ -39,26 +39,29 @@ class DataFile:
 
     def _download(self, target: Path, data_dir: Path | None, timeout: float) -> Path:
         where = f"{data_dir / self.relative_path} does not exist and " if data_dir else ""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        tmp = Path(tmp_name)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(self.url, timeout=timeout) as r:
                 while chunk := r.read(1 << 16):
                     out.write(chunk)
+            digest = _sha256(tmp)
+            if digest != self.sha256:
+                raise DatasetUnavailable(
+                    f"{self.url} downloaded, but its sha256 is {digest}, not the expected "
+                    f"{self.sha256}: the file changed upstream or the download was corrupted. "
+                    "Nothing was kept."
+                )
+            os.replace(tmp, target)
+            return target
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
             raise DatasetUnavailable(
                 f"{where}downloading {self.url} failed ({exc}). Set MOODWAVE_DATA_DIR to a folder "
                 f"holding {self.relative_path}, or connect to the internet and try again."
             ) from exc
-        digest = _sha256(Path(tmp_name))
-        if digest != self.sha256:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise DatasetUnavailable(
-                f"{self.url} downloaded, but its sha256 is {digest}, not the expected {self.sha256}: "
-                "the file changed upstream or the download was corrupted. Nothing was kept."
-            )
-        os.replace(tmp_name, target)
-        return target
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def _sha256(path: Path) -> str:

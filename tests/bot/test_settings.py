@@ -1,0 +1,109 @@
+"""Settings from the environment, friendly durations, and `moodwave config` never showing a secret."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.cli import main
+from bot.settings import Settings, parse_duration
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("MOODWAVE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("MOODWAVE_HOME", str(tmp_path / "home"))
+    return monkeypatch
+
+
+def test_defaults_put_sqlite_under_the_users_data_folder(clean_env: pytest.MonkeyPatch) -> None:
+    settings = Settings()
+    assert settings.effective_database_url.startswith("sqlite:///")
+    assert settings.effective_database_url.endswith("home/moodwave.db")
+    assert settings.checkin_delay == timedelta(hours=1)
+    assert settings.data_dir is None and settings.worker_url == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90", timedelta(seconds=90)),
+        ("30m", timedelta(minutes=30)),
+        ("1.5h", timedelta(hours=1.5)),
+        ("2d", timedelta(days=2)),
+        ("0", timedelta(0)),
+    ],
+)
+def test_durations_read_like_people_write_them(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+def test_iso_durations_and_env_file(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("MOODWAVE_CHECKIN_DELAY=PT2H\nMOODWAVE_PLAYLIST_SIZE=7\n")
+    settings = Settings()
+    assert settings.checkin_delay == timedelta(hours=2) and settings.playlist_size == 7
+
+
+def test_bad_values_are_refused(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("MOODWAVE_PLAYLIST_SIZE", "500")
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_config_masks_secrets(
+    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean_env.setenv("MOODWAVE_TELEGRAM_TOKEN", "123456:telegram-secret-token")
+    clean_env.setenv("MOODWAVE_SPOTIFY_CLIENT_SECRET", "spotify-secret-value")
+    clean_env.setenv("MOODWAVE_RESEARCH_SECRET", "research-secret-value")
+    clean_env.setenv("MOODWAVE_DATABASE_URL", "postgresql+psycopg://bot:db-password@db:5432/mw")
+    assert main(["config"]) == 0
+    out = capsys.readouterr().out
+    for secret in (
+        "telegram-secret-token",
+        "spotify-secret-value",
+        "research-secret-value",
+        "db-password",
+    ):
+        assert secret not in out
+    assert "MOODWAVE_TELEGRAM_TOKEN" in out and "********" in out
+    assert "postgresql+psycopg://bot:***@db:5432/mw" in out
+
+
+def test_invalid_setting_is_named_without_its_value(
+    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean_env.setenv("MOODWAVE_DEVICE", "tpu-secret-ish")
+    assert main(["config"]) == 2
+    err = capsys.readouterr().err
+    assert "MOODWAVE_DEVICE" in err and "tpu-secret-ish" not in err
+
+
+def test_a_set_token_without_its_adapter_says_so(
+    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean_env.setenv("MOODWAVE_TELEGRAM_TOKEN", "123:abc")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "no Telegram adapter yet" in err and "123:abc" not in err
+
+
+def test_db_commands_migrate_and_report(
+    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    clean_env.setenv("MOODWAVE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    assert main(["db", "current"]) == 0
+    assert "database: (empty)" in capsys.readouterr().out
+    assert main(["db", "upgrade"]) == 0
+    assert main(["db", "current"]) == 0
+    out = capsys.readouterr().out
+    assert "database: 0001; latest: 0001" in out
+    assert main(["db", "downgrade", "base"]) == 0
