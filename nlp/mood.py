@@ -28,6 +28,7 @@ class Mood:
     confidence: float = 1.0
     source: str = "text"
     model_version: str = "unknown"
+    truncated: bool = False  # the text was longer than the model reads; only its start counted
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "valence", clamp_unit(self.valence))

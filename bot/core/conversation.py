@@ -184,6 +184,8 @@ class Conversation:
             readable = text[: self.rules.max_message_chars]
             notes.append(Outgoing(replies.too_long(len(text), len(readable))))
         mood = self.estimator.estimate(readable)
+        if mood.truncated and not notes:
+            notes.append(Outgoing(replies.READ_IN_PART))
         if not mood.is_readable:
             return [*notes, Outgoing(replies.UNREADABLE_MOOD)]
         checkin = self.store.open_checkin(user.id, chat.id)

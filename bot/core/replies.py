@@ -60,6 +60,11 @@ FORGET_ASK = (
 FORGET_DONE = "Done: everything I stored about you is deleted. Say hi any time to start fresh."
 FORGET_KEPT = "OK, nothing was deleted."
 
+READ_IN_PART = (
+    "That's more than my mood model reads at once: I kept all of it, and the mood comes from "
+    "its beginning."
+)
+
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 
 

@@ -197,3 +197,21 @@ def test_an_error_in_one_update_costs_an_apology_not_the_bot(harness: Harness) -
     assert harness.send(TextMessage("happy"))[0].text == replies.APOLOGY
     harness.conversation.estimator = good
     assert harness.send(TextMessage("happy"))[0].entries
+
+
+def test_text_beyond_the_models_window_is_said_to_be_read_in_part(harness: Harness) -> None:
+    from dataclasses import replace
+
+    lexicon = harness.conversation.estimator
+
+    class Windowed:
+        version = "windowed"
+
+        def estimate(self, text: str):  # type: ignore[no-untyped-def]
+            return replace(lexicon.estimate(text), truncated=len(text) > 100)
+
+    harness.conversation.estimator = Windowed()  # type: ignore[assignment]
+    note, playlist = harness.send(TextMessage("I am cheerful and content. " * 10))
+    assert note.text == replies.READ_IN_PART and playlist.entries
+    (only,) = harness.send(TextMessage("cheerful"))
+    assert only.entries

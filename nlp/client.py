@@ -1,0 +1,138 @@
+"""The bot's side of the HTTP inference worker, and the fallback that keeps the bot answering.
+
+`RemoteMoodEstimator` calls `POST /v1/va` with a timeout and a couple of quick retries on connection
+errors and 5xx answers. `FallbackMoodEstimator` puts it in front of the in-process model: when the
+worker cannot be reached, the message is analysed locally instead, the logs say so (once per outage,
+not per message), and the user never notices.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+import httpx
+
+from nlp.mood import Mood, MoodEstimator
+
+log = logging.getLogger(__name__)
+
+
+class WorkerUnavailable(RuntimeError):
+    """The worker did not answer usefully within the timeout and retries."""
+
+
+class RemoteMoodEstimator:
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 5.0,
+        retries: int = 2,
+        backoff: float = 0.1,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.retries = retries
+        self.backoff = backoff
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)), transport=transport
+        )
+        self._version = "remote"
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def estimate(self, text: str) -> Mood:
+        return self.estimate_many([text])[0]
+
+    def estimate_many(self, texts: Sequence[str]) -> list[Mood]:
+        body = self._post({"texts": list(texts)})
+        self._version = str(body.get("model_version", "remote"))
+        moods = body.get("moods")
+        if not isinstance(moods, list) or len(moods) != len(texts):
+            raise WorkerUnavailable("the worker answered with the wrong number of moods")
+        return [
+            Mood(
+                float(m["valence"]),
+                float(m["arousal"]),
+                float(m["confidence"]),
+                "text",
+                self._version,
+                bool(m.get("truncated", False)),
+            )
+            for m in moods
+        ]
+
+    def healthy(self) -> bool:
+        try:
+            return self._client.get(f"{self.url}/healthz").status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _post(self, payload: dict[str, object]) -> dict[str, object]:
+        last: Exception | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                response = self._client.post(f"{self.url}/v1/va", json=payload)
+            except httpx.HTTPError as exc:
+                last = exc
+                continue
+            if response.status_code >= 500:
+                last = WorkerUnavailable(f"worker answered {response.status_code}")
+                continue
+            if response.status_code != 200:
+                raise WorkerUnavailable(f"worker refused the request: {response.status_code}")
+            body = response.json()
+            if not isinstance(body, dict):
+                raise WorkerUnavailable("the worker's answer is not a JSON object")
+            return body
+        raise WorkerUnavailable(f"no answer from {self.url} ({last})")
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class FallbackMoodEstimator:
+    """The remote worker first; the local model (built on first need) when it is unreachable."""
+
+    def __init__(self, primary: RemoteMoodEstimator, local: Callable[[], MoodEstimator]) -> None:
+        self.primary = primary
+        self._make_local = local
+        self._local: MoodEstimator | None = None
+        self._lock = threading.Lock()
+        self._down = False
+
+    @property
+    def version(self) -> str:
+        return self.primary.version
+
+    def estimate(self, text: str) -> Mood:
+        return self.estimate_many([text])[0]
+
+    def estimate_many(self, texts: Sequence[str]) -> list[Mood]:
+        try:
+            moods = self.primary.estimate_many(texts)
+        except (WorkerUnavailable, httpx.HTTPError, KeyError, ValueError) as exc:
+            if not self._down:
+                log.warning(
+                    "inference worker %s unreachable (%s); using the in-process model",
+                    self.primary.url,
+                    exc,
+                )
+                self._down = True
+            return self.local().estimate_many(list(texts))
+        if self._down:
+            log.warning("inference worker %s is back", self.primary.url)
+            self._down = False
+        return moods
+
+    def local(self) -> MoodEstimator:
+        with self._lock:
+            if self._local is None:
+                self._local = self._make_local()
+            return self._local
