@@ -8,15 +8,16 @@ the chat handlers and the check-in job at once, and from several bot processes o
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, and_, delete, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import (
     CatalogSong,
@@ -31,6 +32,8 @@ from storage.models import (
     User,
     utcnow,
 )
+
+Row = TypeVar("Row", bound=SQLModel)
 
 
 @dataclass(frozen=True)
@@ -105,24 +108,15 @@ class Store:
         self, platform: str, external_id: str, display_name: str | None = None
     ) -> User:
         query = select(User).where(User.platform == platform, User.external_id == external_id)
-        with self.session() as s:
-            user = s.exec(query).first()
-            if user is not None:
-                return user
-            user = User(
+        return self._get_or_create(
+            query,
+            lambda: User(
                 platform=platform,
                 external_id=external_id,
                 display_name=display_name,
                 pseudonym=secrets.token_hex(8),
-            )
-            s.add(user)
-            try:
-                s.commit()
-            except IntegrityError:  # another replica created it a moment ago
-                s.rollback()
-                return s.exec(query).one()
-            s.refresh(user)
-            return user
+            ),
+        )
 
     def get_or_create_chat(
         self,
@@ -133,25 +127,31 @@ class Store:
         owner_id: int | None = None,
     ) -> Chat:
         query = select(Chat).where(Chat.platform == platform, Chat.external_id == external_id)
-        with self.session() as s:
-            chat = s.exec(query).first()
-            if chat is not None:
-                return chat
-            chat = Chat(
+        return self._get_or_create(
+            query,
+            lambda: Chat(
                 platform=platform,
                 external_id=external_id,
                 kind=kind,
                 title=title,
                 owner_id=owner_id if kind == "private" else None,
-            )
-            s.add(chat)
+            ),
+        )
+
+    def _get_or_create(self, query: SelectOfScalar[Row], make: Callable[[], Row]) -> Row:
+        with self.session() as s:
+            found = s.exec(query).first()
+            if found is not None:
+                return found
+            row = make()
+            s.add(row)
             try:
                 s.commit()
-            except IntegrityError:
+            except IntegrityError:  # another process created it a moment ago
                 s.rollback()
                 return s.exec(query).one()
-            s.refresh(chat)
-            return chat
+            s.refresh(row)
+            return row
 
     def user(self, user_id: int) -> User | None:
         with self.session() as s:
