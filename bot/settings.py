@@ -28,12 +28,23 @@ class Settings(BaseSettings):
     data_dir: Path | None = None  # the public data sets (../shared/data in development)
 
     telegram_token: SecretStr | None = None
+    telegram_api_url: str = ""  # empty: Telegram's own; a loopback fake for demos and tests
+    telegram_webhook_url: str = ""  # empty: long polling; else the public HTTPS URL of the web app
+    telegram_webhook_secret: SecretStr | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = 8443
     discord_token: SecretStr | None = None
     spotify_client_id: str | None = None
     spotify_client_secret: SecretStr | None = None
     spotify_redirect_uri: str = "http://127.0.0.1:8765/spotify/callback"
 
+    text_model: Literal["transformer", "lexicon"] = "transformer"
+    text_model_base: str = (
+        ""  # empty: the installed all-MiniLM-L6-v2; else a local path or hub name
+    )
+    text_model_weights: Path | None = None  # empty: the adapter and head committed in nlp/weights
     worker_url: str = ""  # empty: the mood model runs inside the bot process
+    worker_timeout: float = 5.0
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
     checkin_delay: timedelta = timedelta(hours=1)
@@ -45,7 +56,7 @@ class Settings(BaseSettings):
     research_secret: SecretStr | None = None
     log_level: str = "INFO"
 
-    @field_validator("data_dir", mode="before")
+    @field_validator("data_dir", "text_model_weights", mode="before")
     @classmethod
     def _empty_data_dir_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

@@ -153,6 +153,19 @@ class Store:
             s.refresh(row)
             return row
 
+    def migrate_chat(self, platform: str, old_external_id: str, new_external_id: str) -> None:
+        """A chat got a new id (a Telegram group became a supergroup): keep its history."""
+        with self.session() as s:
+            s.execute(
+                update(Chat)
+                .where(col(Chat.platform) == platform, col(Chat.external_id) == old_external_id)
+                .values(external_id=new_external_id)
+            )
+            try:
+                s.commit()
+            except IntegrityError:  # the new chat already exists: it carries on from here
+                s.rollback()
+
     def user(self, user_id: int) -> User | None:
         with self.session() as s:
             return s.get(User, user_id)

@@ -43,6 +43,8 @@ VOICE_UNSUPPORTED = (
     "I can't listen to voice notes in this version yet, sorry. Could you type how you feel?"
 )
 
+VOICE_TOO_BIG = "That voice note is too big for me to fetch. Could you send a shorter one, or type how you feel?"
+
 NO_SUCH_SONG = (
     "I can't find that song in this chat's playlists. Use the buttons under a playlist, or "
     "type like N / dislike N / skip N with N from the latest list."

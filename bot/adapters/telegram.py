@@ -1,0 +1,294 @@
+"""The Telegram adapter: python-telegram-bot (v22) updates in, the core's replies out.
+
+It translates, and nothing more: a message, command, voice note or button press becomes one
+`Incoming` event; each `Outgoing` becomes a message with an inline keyboard (a row of reaction
+buttons per song, then the reply's own buttons). The core is synchronous (database, model), so it
+runs in a worker thread and never blocks the event loop. Updates are processed in order, one at a
+time, so one person's messages keep their order. Outgoing rate limits are kept by PTB's
+`AIORateLimiter`, which also waits out Telegram's `retry_after`; a group that became a supergroup
+is followed to its new chat id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Callable
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import ChatMigrated, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.core import replies
+from bot.core.conversation import Conversation
+from bot.core.events import (
+    ChatKind,
+    ChatRef,
+    Command,
+    Incoming,
+    Outgoing,
+    Payload,
+    ReactionKind,
+    ReactionPress,
+    TextMessage,
+    UserRef,
+    VoiceNote,
+    decode_action,
+    reaction_action,
+)
+from storage import DueCheckIn
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+MAX_TEXT = 4096
+# Telegram's getFile serves at most 20 MB; a voice note that size is hours long anyway.
+MAX_VOICE_BYTES = 20 * 1024 * 1024
+COMMANDS = {
+    "start": "what Moodwave does",
+    "help": "how to use Moodwave",
+    "mode": "what the music should do with your mood",
+    "privacy": "research consent: see or change",
+    "forget": "delete everything Moodwave stored about you",
+    "feel": "answer the check-in: how do you feel now?",
+}
+REACTION_LABELS = (
+    (ReactionKind.LIKE, "👍"),
+    (ReactionKind.DISLIKE, "👎"),
+    (ReactionKind.SKIP, "⏭"),
+)
+
+Migrate = Callable[[str, str], None]
+
+
+class TelegramAdapter:
+    def __init__(
+        self,
+        conversation: Conversation,
+        migrate_chat: Migrate,
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
+        self.conversation = conversation
+        self.migrate_chat = migrate_chat
+        self.on_ready = on_ready  # e.g. start the check-in job once the bot can send
+        self.application: Application | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- wiring --------------------------------------------------------------------------------
+
+    def build(
+        self, token: str, base_url: str | None = None, base_file_url: str | None = None
+    ) -> Application:
+        builder = Application.builder().token(token).rate_limiter(AIORateLimiter(max_retries=3))
+        if base_url:
+            builder = builder.base_url(base_url)
+        if base_file_url:
+            builder = builder.base_file_url(base_file_url)
+        app = builder.post_init(self.ready).build()
+        app.add_handler(MessageHandler(filters.COMMAND, self.on_command))
+        app.add_handler(MessageHandler(filters.VOICE | filters.AUDIO, self.on_voice))
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
+        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_error_handler(self.on_error)
+        self.application = app
+        return app
+
+    async def ready(self, app: Application) -> None:
+        """Once the bot can send (PTB's post_init in polling mode; called by the webhook server)."""
+        self._loop = asyncio.get_running_loop()
+        await app.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS.items()])
+        if self.on_ready is not None:
+            self.on_ready()
+
+    # -- updates in ----------------------------------------------------------------------------
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        word, *args = message.text.split()
+        name = word[1:].split("@", 1)[0].lower()
+        await self._dispatch(update, Command(name, tuple(args)))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.text is not None:
+            await self._dispatch(update, TextMessage(message.text))
+
+    async def on_voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        audio = message.voice or message.audio
+        if audio is None:
+            return
+        if (audio.file_size or 0) > MAX_VOICE_BYTES:
+            await self._send(message.chat_id, Outgoing(replies.VOICE_TOO_BIG))
+            return
+        file = await context.bot.get_file(audio.file_id)
+        data = bytes(await file.download_as_bytearray())
+        await self._dispatch(update, VoiceNote(data, audio.mime_type or "audio/ogg"))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        payload = decode_action(query.data or "")
+        if payload is None:
+            await query.answer("That button no longer works, sorry.")
+            return
+        outs = await self._handle(update, payload)
+        if isinstance(payload, ReactionPress):
+            # A reaction is acknowledged in place (a small notice), not with a chat message.
+            await query.answer(outs[0].text[:200] if outs else None)
+            return
+        await query.answer()
+        chat = update.effective_chat
+        if chat is not None:
+            for out in outs:
+                await self._send(chat.id, out)
+
+    async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.migrate_to_chat_id:
+            await asyncio.to_thread(
+                self.migrate_chat, str(message.chat_id), str(message.migrate_to_chat_id)
+            )
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error(
+            "error handling Telegram update %s in chat %s: %r",
+            update_id,
+            chat.id if chat else None,
+            context.error,
+            exc_info=context.error,
+        )
+        if chat is not None:
+            try:
+                await self._send(chat.id, Outgoing(replies.APOLOGY))
+            except TelegramError:
+                log.warning("could not send the apology to chat %s", chat.id)
+
+    async def _dispatch(self, update: Update, payload: Payload) -> None:
+        outs = await self._handle(update, payload)
+        chat = update.effective_chat
+        if chat is not None:
+            for out in outs:
+                await self._send(chat.id, out)
+
+    async def _handle(self, update: Update, payload: Payload) -> list[Outgoing]:
+        event = incoming(update, payload)
+        if event is None:
+            return []
+        return await asyncio.to_thread(self.conversation.handle, event)
+
+    # -- replies out ---------------------------------------------------------------------------
+
+    async def _send(self, chat_id: int | str, out: Outgoing) -> Message | None:
+        assert self.application is not None
+        bot = self.application.bot
+        chunks = render_text(out)
+        sent: Message | None = None
+        for i, chunk in enumerate(chunks):
+            markup = keyboard(out) if i == len(chunks) - 1 else None
+            try:
+                sent = await bot.send_message(
+                    chat_id,
+                    chunk,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    disable_web_page_preview=True,
+                )
+            except ChatMigrated as migrated:
+                new_id = migrated.new_chat_id
+                await asyncio.to_thread(self.migrate_chat, str(chat_id), str(new_id))
+                chat_id = new_id
+                sent = await bot.send_message(
+                    chat_id,
+                    chunk,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    disable_web_page_preview=True,
+                )
+        return sent
+
+    def deliver_checkin(self, due: DueCheckIn, out: Outgoing) -> None:
+        """Called from the check-in job's thread: send on the bot's loop and wait for it, so a
+        failure leaves the check-in claimed but unsent (its lease retries it)."""
+        if self._loop is None:
+            raise RuntimeError("the Telegram bot is not running yet")
+        future = asyncio.run_coroutine_threadsafe(self._send(due.chat_external_id, out), self._loop)
+        future.result(timeout=60)
+
+
+def incoming(update: Update, payload: Payload) -> Incoming | None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return None
+    kind = ChatKind.PRIVATE if chat.type == ChatType.PRIVATE else ChatKind.GROUP
+    return Incoming(
+        PLATFORM,
+        ChatRef(str(chat.id), kind, chat.title),
+        UserRef(str(user.id), user.first_name or user.username),
+        payload,
+        str(update.update_id),
+    )
+
+
+def render_text(out: Outgoing) -> list[str]:
+    """The reply as HTML, split at line ends into messages within Telegram's 4,096 characters."""
+    lines = [html.escape(out.text)]
+    for entry in out.entries:
+        title = html.escape(f"{entry.title} - {entry.artist}")
+        lines.append(f'{entry.position}. <a href="{html.escape(entry.url)}">{title}</a>')
+        lines.append(f"    <i>{html.escape(entry.reason)}</i>")
+    chunks: list[str] = []
+    current = ""
+    for line in "\n".join(lines).split("\n"):
+        while len(line) > MAX_TEXT:  # one enormous line: cut it (rare: an echoed huge message)
+            chunks.append(line[:MAX_TEXT])
+            line = line[MAX_TEXT:]
+        if current and len(current) + 1 + len(line) > MAX_TEXT:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks or [html.escape(out.text)[:MAX_TEXT] or "…"]
+
+
+def keyboard(out: Outgoing) -> InlineKeyboardMarkup | None:
+    rows: list[list[InlineKeyboardButton]] = [
+        [
+            InlineKeyboardButton(
+                f"{entry.position} {label}", callback_data=reaction_action(entry.item_id, kind)
+            )
+            for kind, label in REACTION_LABELS
+        ]
+        for entry in out.entries
+    ]
+    rows += [
+        [InlineKeyboardButton(b.label, callback_data=b.action) for b in row] for row in out.buttons
+    ]
+    if out.link:
+        rows.append([InlineKeyboardButton("Open the playlist", url=out.link)])
+    return InlineKeyboardMarkup(rows) if rows else None
