@@ -42,6 +42,18 @@ class RecommendationRequest:
     mode: Mode
     taste: TasteProfile = field(default_factory=TasteProfile)
     size: int = 10
+    user_key: str | None = None  # stable pseudonymous id for personal models; None: anonymous
+    exclude_explicit: bool = False
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One reaction, as a learning ranker sees it: who, which song, in what mood, how it went."""
+
+    user_key: str
+    track_id: str
+    mood: Mood  # the mood of the recommendation the song came with
+    kind: str  # like | dislike | skip | played | checkin-improved (a positive reward)
 
 
 @dataclass(frozen=True)
@@ -63,3 +75,10 @@ class Recommender(Protocol):
     def version(self) -> str: ...
 
     def recommend(self, request: RecommendationRequest) -> list[RankedSong]: ...
+
+
+@runtime_checkable
+class LearningRecommender(Recommender, Protocol):
+    """A ranker that learns from each reaction at once (online), so the next list reflects it."""
+
+    def observe(self, feedback: Feedback) -> None: ...

@@ -301,6 +301,15 @@ class Store:
                 .where(RecommendationItem.id == item_id, Recommendation.chat_id == chat_id)
             ).first()
 
+    def mood_of_item(self, item: RecommendationItem) -> MoodReport | None:
+        """The mood report a recommendation item was chosen for."""
+        with self.session() as s:
+            return s.exec(
+                select(MoodReport)
+                .join(Recommendation, col(Recommendation.mood_report_id) == MoodReport.id)
+                .where(Recommendation.id == item.recommendation_id)
+            ).first()
+
     def latest_item_at(self, chat_id: int, position: int) -> RecommendationItem | None:
         """Song number `position` of the latest playlist sent in this chat."""
         with self.session() as s:

@@ -39,6 +39,7 @@ from recommender import (
     TrackLinksPublisher,
     target_mood,
 )
+from recommender.ranking import Feedback, LearningRecommender
 from recommender.reasons import mood_words
 from recommender.taste import ReactionSignal, taste_from_reactions
 from storage import DueCheckIn, NewItem, NewMood, Store
@@ -230,7 +231,7 @@ class Conversation:
             self.store.recent_track_ids(user.id, now - self.rules.recent_window),
         )
         ranked = self.recommender.recommend(
-            RecommendationRequest(mood, mode, taste, self.rules.playlist_size)
+            RecommendationRequest(mood, mode, taste, self.rules.playlist_size, user.pseudonym)
         )
         if not ranked:
             return [Outgoing("I couldn't find songs for that mood in the catalog, sorry.")]
@@ -302,6 +303,12 @@ class Conversation:
             return [Outgoing(replies.NO_SUCH_SONG)]
         self.store.add_reaction(user.id, item, kind.value)
         song = self.catalog.by_db_id(item.song_id)
+        if song is not None and isinstance(self.recommender, LearningRecommender):
+            mood = self.store.mood_of_item(item)
+            if mood is not None:
+                self.recommender.observe(
+                    Feedback(user.pseudonym, song.track_id, _mood_of(mood), kind.value)
+                )
         return [Outgoing(replies.reaction_noted(kind.value, song.name if song else "that song"))]
 
     # -- check-ins -----------------------------------------------------------------------------

@@ -1,0 +1,189 @@
+"""The real python-telegram-bot Application, with our adapter, against the fake Telegram Bot API on
+loopback: a private conversation from /start to the check-in answer, reactions, a duplicate update,
+429 with retry_after, a restart before the check-in, a group that becomes a supergroup, a voice note.
+Every request the bot makes and every object the fake returns is checked against the Bot API spec.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.adapters.telegram import PLATFORM, TelegramAdapter
+from bot.checkins import CheckInJob
+from bot.core import replies
+from storage.models import CheckIn, Reaction
+from tests.bot.conftest import Harness
+from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, SentMessage
+
+
+class RunningBot:
+    """Our adapter's PTB Application polling the fake, on its own event loop in a thread."""
+
+    def __init__(self, harness: Harness, fake: FakeTelegram) -> None:
+        store = harness.store
+        self.adapter = TelegramAdapter(
+            harness.conversation, lambda old, new: store.migrate_chat(PLATFORM, old, new)
+        )
+        self.application = self.adapter.build(fake.token, fake.base_url, fake.base_file_url)
+        self.job = CheckInJob(store, harness.conversation, PLATFORM, self.adapter.deliver_checkin,
+                              timedelta(hours=12))
+        self._stop: asyncio.Event | None = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RunningBot:
+        self._thread.start()
+        assert self._started.wait(30), "the bot did not start"
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self.adapter._loop is not None and self._stop is not None
+        self.adapter._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._stop = asyncio.Event()
+        app = self.application
+        async with app:
+            await app.start()
+            await self.adapter.ready(app)
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            self._started.set()
+            await self._stop.wait()
+            await app.updater.stop()
+            await app.stop()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+    server.assert_no_violations()
+
+
+def last(fake: FakeTelegram, chat: FakeChat, count: int) -> SentMessage:
+    return fake.wait_for_messages(chat, count, timeout=20)[-1]
+
+
+def reaction_button(message: SentMessage, position: int, kind: str) -> str:
+    """The callback data of song `position`'s button for like (l), dislike (d) or skip (s)."""
+    per_song = [data for data in message.callback_data if data.startswith("r:")]
+    return per_song[(position - 1) * 3 + "lds".index(kind)]
+
+
+def test_private_conversation_from_start_to_checkin_answer(harness: Harness, fake: FakeTelegram) -> None:
+    ann = fake.create_user("Ann")
+    chat = fake.create_private_chat(ann)
+    with RunningBot(harness, fake) as bot:
+        fake.user_sends_command(ann, chat, "start")
+        consent = last(fake, chat, 2)
+        assert "research" in (consent.text or "")
+        assert consent.callback_data == ["privacy:on", "privacy:off"]
+        fake.user_sends_text(ann, chat, "I feel lonely and sad tonight")
+        playlist = last(fake, chat, 3)
+        assert "You sound" in (playlist.text or "")
+        assert len([d for d in playlist.callback_data if d.startswith("r:")]) == 30
+        assert all(len(d.encode()) <= 64 for d in playlist.callback_data)
+        press = fake.user_presses_button(ann, playlist, reaction_button(playlist, 1, "l"))
+        answer = fake.wait_for_callback_answer(press.callback_query_id or "")
+        assert "Noted" in (answer.answer_text or "")
+        assert len(fake.sent_messages(chat)) == 3  # a reaction is acknowledged in place
+        harness.clock.advance(timedelta(hours=2))
+        assert bot.job.run_once() == 1
+        question = last(fake, chat, 4)
+        assert "How do you feel now?" in (question.text or "")
+        fake.user_sends_text(ann, chat, "better now, calm and hopeful")
+        thanks = last(fake, chat, 5)
+        assert "Before:" in (thanks.text or "")
+    with harness.store.session() as s:
+        (checkin,) = s.exec(select(CheckIn)).all()
+        assert checkin.status == "answered"
+        assert [r.kind for r in s.exec(select(Reaction))] == ["like"]
+
+
+def test_reactions_change_the_next_playlist_and_duplicates_are_dropped(
+    harness: Harness, fake: FakeTelegram
+) -> None:
+    bea = fake.create_user("Bea")
+    chat = fake.create_private_chat(bea)
+    with RunningBot(harness, fake):
+        sent = fake.user_sends_text(bea, chat, "happy and excited, what a day")
+        first = last(fake, chat, 1)
+        fake.redeliver(sent.update_id)  # Telegram resends an update whose ack was lost
+        press = fake.user_presses_button(bea, first, reaction_button(first, 1, "d"))
+        fake.wait_for_callback_answer(press.callback_query_id or "")
+        harness.clock.advance(timedelta(days=2))
+        fake.user_sends_text(bea, chat, "happy and excited, what a day")
+        second = last(fake, chat, 2)
+        assert len(fake.sent_messages(chat)) == 2  # the redelivered update got no second reply
+    first_song = (first.text or "").split("\n")[2]
+    assert first_song.split(". ", 1)[1] not in (second.text or "")
+
+
+def test_429_with_retry_after_is_waited_out(harness: Harness, fake: FakeTelegram) -> None:
+    cy = fake.create_user("Cy")
+    chat = fake.create_private_chat(cy)
+    with RunningBot(harness, fake):
+        fake.fail_next("sendMessage", 1, error_code=429, retry_after=1)
+        fake.user_sends_command(cy, chat, "help")
+        reply = last(fake, chat, 1)
+    assert "How to use Moodwave" in (reply.text or "")
+    assert len(fake.requests("sendMessage")) >= 2  # the refused call, then the retry
+
+
+def test_checkin_comes_after_a_restart(harness: Harness, fake: FakeTelegram) -> None:
+    dee = fake.create_user("Dee")
+    chat = fake.create_private_chat(dee)
+    with RunningBot(harness, fake):
+        fake.user_sends_text(dee, chat, "anxious and restless")
+        last(fake, chat, 1)
+    harness.clock.advance(timedelta(hours=2))
+    with RunningBot(harness, fake) as restarted:
+        assert restarted.job.run_once() == 1
+        assert "How do you feel now?" in (last(fake, chat, 2).text or "")
+
+
+def test_group_that_became_a_supergroup_still_gets_its_checkin(
+    harness: Harness, fake: FakeTelegram
+) -> None:
+    eve, fay = fake.create_user("Eve"), fake.create_user("Fay")
+    group = fake.create_group("Friday mood")
+    with RunningBot(harness, fake) as bot:
+        fake.user_sends_text(eve, group, "so tired and drained")
+        last(fake, group, 1)
+        supergroup = fake.migrate_group(group, by=fay)
+        harness.clock.advance(timedelta(hours=2))
+        assert bot.job.run_once() == 1
+        question = last(fake, supergroup, 1)
+    assert (question.text or "").startswith("Eve, how do you feel now?")
+
+
+def test_voice_note_reaches_the_core(harness: Harness, fake: FakeTelegram) -> None:
+    gus: FakeUser = fake.create_user("Gus")
+    chat = fake.create_private_chat(gus)
+    heard: list[bytes] = []
+    handle = harness.conversation.handle
+
+    def spy(event):  # type: ignore[no-untyped-def]
+        audio = getattr(event.payload, "audio", None)
+        if audio is not None:
+            heard.append(audio)
+        return handle(event)
+
+    harness.conversation.handle = spy  # type: ignore[method-assign]
+    with RunningBot(harness, fake):
+        fake.user_sends_voice(gus, chat, b"OggS-voice-note-bytes", duration=3)
+        reply = last(fake, chat, 1)
+    assert heard == [b"OggS-voice-note-bytes"]
+    assert reply.raw_text == replies.VOICE_UNSUPPORTED or reply.text == replies.VOICE_UNSUPPORTED
