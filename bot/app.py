@@ -7,14 +7,30 @@ import logging
 from dataclasses import dataclass
 
 from bot.catalog import load_catalog
+from bot.core import replies
 from bot.core.catalog import CatalogSnapshot
 from bot.core.conversation import Conversation, ConversationRules
+from bot.core.events import Outgoing
+from bot.notify import Notifier
+from bot.ranker_commands import build_widedeep
 from bot.settings import Settings
 from nlp import MoodEstimator
+from nlp.analysis import ModelMoodEstimator
+from nlp.batching import BatchingEngine
+from nlp.client import FallbackMoodEstimator, RemoteMoodEstimator
 from nlp.lexicon import WARRINER, LexiconEstimator
+from nlp.text_model import TextMoodModel
 from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher
 from recommender.nearest import NearestMoodRecommender
+from recommender.spotify import (
+    CallPolicy,
+    DeferredOutcome,
+    SpotifyConfig,
+    SpotifyServices,
+    build_spotify,
+)
 from storage import Store, is_up_to_date, make_engine, upgrade
+from storage.spotify_credentials import DeferredPlaylistRows
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +48,12 @@ class Moodwave:
     recommender: Recommender
     publisher: PlaylistPublisher
     conversation: Conversation
+    notifier: Notifier
+    spotify: SpotifyServices | None = None
+
+    def close(self) -> None:
+        if self.spotify is not None:
+            self.spotify.close()
 
 
 def open_store(settings: Settings) -> Store:
@@ -48,30 +70,124 @@ def open_store(settings: Settings) -> Store:
 
 
 def build_estimator(settings: Settings) -> MoodEstimator:
+    """The HTTP worker when `MOODWAVE_WORKER_URL` is set (with the in-process model as its
+    fallback), else the in-process model."""
     if settings.worker_url:
-        raise ConfigurationError(
-            "MOODWAVE_WORKER_URL is set, but this version runs the mood model inside the bot only. "
-            "Unset it to use the embedded model."
+        remote = RemoteMoodEstimator(settings.worker_url, timeout=settings.worker_timeout)
+        return FallbackMoodEstimator(remote, lambda: build_local_estimator(settings))
+    return build_local_estimator(settings)
+
+
+def build_local_estimator(settings: Settings) -> MoodEstimator:
+    """The mood model in this process, loaded once and warmed up before the first message."""
+    if settings.text_model == "lexicon":
+        return build_lexicon(settings)
+    model = build_text_model(settings)
+    estimator = ModelMoodEstimator(model, BatchingEngine(model))
+    estimator.estimate("warming up the model")
+    return estimator
+
+
+def build_text_model(settings: Settings) -> TextMoodModel:
+    try:
+        return TextMoodModel.load(
+            settings.text_model_weights, settings.text_model_base or None, settings.device
         )
+    except OSError as exc:
+        raise ConfigurationError(
+            f"The text mood model could not be loaded ({exc}). Check MOODWAVE_TEXT_MODEL_BASE and "
+            "MOODWAVE_TEXT_MODEL_WEIGHTS, or set MOODWAVE_TEXT_MODEL=lexicon."
+        ) from exc
+
+
+def build_lexicon(settings: Settings) -> LexiconEstimator:
     return LexiconEstimator.from_csv(WARRINER.resolve(settings.data_dir, settings.cache_dir))
+
+
+def build_recommender(settings: Settings, catalog: CatalogSnapshot, store: Store) -> Recommender:
+    if settings.ranker == "nearest":
+        return NearestMoodRecommender(catalog.songs)
+    return build_widedeep(catalog.songs, store.engine, settings.home)
+
+
+def spotify_config(settings: Settings) -> SpotifyConfig | None:
+    """Spotify's settings, or None when Spotify is not set up (playlists are then track links)."""
+    if not (settings.spotify_client_id and settings.spotify_client_secret and settings.secret_key):
+        return None
+    previous = settings.secret_key_previous
+    return SpotifyConfig(
+        client_id=settings.spotify_client_id,
+        client_secret=settings.spotify_client_secret.get_secret_value(),
+        redirect_uri=settings.spotify_redirect_uri,
+        secret_key=settings.secret_key.get_secret_value(),
+        previous_secret_keys=(previous.get_secret_value(),) if previous else (),
+        api_url=settings.spotify_api_url,
+        accounts_url=settings.spotify_accounts_url,
+        policy=CallPolicy(
+            read_timeout_s=settings.spotify_timeout,
+            retry_after_cap_s=settings.spotify_retry_after_cap,
+            budget_s=settings.spotify_call_budget,
+        ),
+        max_linked_users=settings.spotify_max_linked_users,
+    )
+
+
+def build_spotify_services(
+    settings: Settings, store: Store, notifier: Notifier
+) -> SpotifyServices | None:
+    config = spotify_config(settings)
+    if config is None:
+        return None
+    rows = DeferredPlaylistRows(store.engine)
+
+    def on_deferred(outcome: DeferredOutcome) -> None:
+        """A playlist delayed by Spotify's rate limit now exists: point the stored playlist at it
+        and tell the person where it is."""
+        playlist = outcome.playlist
+        if playlist is None or not playlist.external_id:
+            log.warning("a delayed Spotify playlist could not be created: %s", outcome.problem)
+            return
+        done = rows.complete(outcome.ticket, playlist.url, playlist.external_id)
+        chat = store.chat(done.chat_id) if done is not None else None
+        if chat is not None and playlist.url:
+            notifier.send(
+                chat.platform,
+                chat.external_id,
+                Outgoing(replies.playlist_ready(playlist.url), link=playlist.url),
+            )
+
+    return build_spotify(config, store.engine, on_deferred)
 
 
 def build_app(settings: Settings) -> Moodwave:
     store = open_store(settings)
     estimator = build_estimator(settings)
     catalog = load_catalog(store, settings.data_dir, settings.cache_dir)
-    recommender = NearestMoodRecommender(catalog.songs)
-    publisher = TrackLinksPublisher()
+    recommender = build_recommender(settings, catalog, store)
+    notifier = Notifier()
+    spotify = build_spotify_services(settings, store, notifier)
+    publisher: PlaylistPublisher = spotify.publisher if spotify else TrackLinksPublisher()
     rules = ConversationRules(
         checkin_delay=settings.checkin_delay,
         playlist_size=settings.playlist_size,
         max_message_chars=settings.max_message_chars,
     )
-    conversation = Conversation(store, estimator, recommender, catalog, publisher, rules)
+    conversation = Conversation(
+        store,
+        estimator,
+        recommender,
+        catalog,
+        publisher,
+        rules,
+        spotify_accounts=spotify.accounts if spotify else None,
+    )
     log.info(
-        "Moodwave ready: %d songs, mood model %s, ranker %s",
+        "Moodwave ready: %d songs, mood model %s, ranker %s, playlists via %s",
         len(catalog),
         estimator.version,
         recommender.version,
+        "Spotify" if spotify else "track links",
     )
-    return Moodwave(settings, store, estimator, catalog, recommender, publisher, conversation)
+    return Moodwave(
+        settings, store, estimator, catalog, recommender, publisher, conversation, notifier, spotify
+    )

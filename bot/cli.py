@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
+from bot.catalog_import import add_import_arguments
+from bot.ranker_commands import add_eval_recs_arguments, add_train_ranker_arguments
 from bot.settings import Settings
 from storage import make_engine
 from storage.datasets import DatasetUnavailable
@@ -70,6 +72,60 @@ def _parser() -> argparse.ArgumentParser:
     config.add_argument("--json", action="store_true")
     config.set_defaults(handler=_config)
 
+    worker = sub.add_parser("worker", help="serve the mood model over HTTP (POST /v1/va)")
+    worker.add_argument("--host", default="127.0.0.1")
+    worker.add_argument("--port", type=int, default=8800)
+    worker.set_defaults(handler=_worker)
+
+    analyze = sub.add_parser(
+        "analyze", help="valence and arousal of a text, or of JSON lines on stdin (--jsonl)"
+    )
+    analyze.add_argument("text", nargs="?", help="the text to analyse")
+    analyze.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read one JSON object with a "text" field per line from stdin, write each back '
+        "with valence, arousal, confidence, model_version and truncated added",
+    )
+    analyze.add_argument("--batch", type=int, default=256, help="lines per model batch")
+    analyze.set_defaults(handler=_analyze)
+
+    evaluate = sub.add_parser(
+        "eval-text", help="Pearson r and R² of the text model and its baselines on EmoBank"
+    )
+    evaluate.add_argument("--dataset", choices=("emobank",), default="emobank")
+    evaluate.add_argument("--split", choices=("train", "dev", "test"), default="test")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--no-baselines", action="store_true", help="score the model only")
+    evaluate.set_defaults(handler=_eval_text)
+
+    catalog = sub.add_parser("catalog", help="the song catalog")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    catalog_import = catalog_sub.add_parser(
+        "import", help="import songs: the bundled data set, a CSV, a folder of audio, a playlist"
+    )
+    add_import_arguments(catalog_import)
+    catalog_import.set_defaults(handler=_catalog_import)
+
+    spotify = sub.add_parser("spotify", help="Spotify account of the bot")
+    spotify_sub = spotify.add_subparsers(dest="spotify_command", required=True)
+    login = spotify_sub.add_parser(
+        "login", help="authorise the bot-owned Spotify account (prints a URL, reads the redirect)"
+    )
+    login.set_defaults(handler=_spotify_login)
+
+    train = sub.add_parser(
+        "train-ranker", help="refit the Wide & Deep ranker on all reactions; bots load it live"
+    )
+    add_train_ranker_arguments(train)
+    train.set_defaults(handler=_train_ranker)
+
+    evaluate_recs = sub.add_parser(
+        "eval-recs", help="offline evaluation of the rankers on an interaction log"
+    )
+    add_eval_recs_arguments(evaluate_recs)
+    evaluate_recs.set_defaults(handler=_eval_recs)
+
     db = sub.add_parser("db", help="database schema migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser(
@@ -88,15 +144,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    for name, token in (("Telegram", settings.telegram_token), ("Discord", settings.discord_token)):
-        if token is not None:
-            print(
-                f"moodwave: MOODWAVE_{name.upper()}_TOKEN is set, but this version has no {name} "
-                "adapter yet. Unset it to use the console chat.",
-                file=sys.stderr,
-            )
-            return 2
-    return _chat(args, settings)
+    if settings.telegram_token is None and settings.discord_token is None:
+        return _chat(args, settings)
+    from bot.app import build_app
+    from bot.serve import run_bots
+
+    return run_bots(build_app(settings), settings)
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -123,6 +176,104 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
         return console.run()
     finally:
         scheduler.shutdown(wait=False)
+
+
+def _catalog_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_spotify_services, open_store
+    from bot.catalog_import import run_import
+    from bot.notify import Notifier
+    from recommender.spotify_source import ConnectionPlaylists
+
+    store = open_store(settings)
+    spotify = build_spotify_services(settings, store, Notifier())
+    connection = spotify.accounts.bot_connection() if spotify else None
+    try:
+        return run_import(
+            args,
+            store,
+            settings.data_dir,
+            settings.cache_dir,
+            sys.stdout,
+            ConnectionPlaylists(connection) if connection else None,
+        )
+    finally:
+        if spotify:
+            spotify.close()
+
+
+def _spotify_login(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store, spotify_config
+    from bot.spotify_login import spotify_login_command
+
+    store = open_store(settings)
+    return spotify_login_command(
+        spotify_config(settings), store.engine, sys.stdin.readline, sys.stdout, sys.stderr
+    )
+
+
+def _train_ranker(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+    from bot.catalog import load_catalog
+    from bot.ranker_commands import train_ranker
+    from recommender.widedeep.config import WideDeepConfig
+
+    store = open_store(settings)
+    catalog = load_catalog(store, settings.data_dir, settings.cache_dir)
+    config = WideDeepConfig(epochs=args.epochs) if args.epochs else None
+    print(train_ranker(catalog.songs, store.engine, settings.home, config))
+    return 0
+
+
+def _eval_recs(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.ranker_commands import eval_recs
+
+    return eval_recs(args, settings.data_dir)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_text_model
+    from nlp.analysis import ModelMoodEstimator
+    from nlp.batching import BatchingEngine
+    from nlp.worker import serve
+
+    model = build_text_model(settings)
+    estimator = ModelMoodEstimator(model, BatchingEngine(model))
+    estimator.estimate("warming up the model")
+    log.info("mood worker %s on http://%s:%d", estimator.version, args.host, args.port)
+    serve(estimator, args.host, args.port)
+    return 0
+
+
+def _analyze(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.analyze import analyze_jsonl, analyze_text
+    from bot.app import build_estimator
+
+    if args.jsonl == (args.text is not None):
+        print("moodwave analyze: give a text, or --jsonl with lines on stdin", file=sys.stderr)
+        return 2
+    estimator = build_estimator(settings)
+    if args.jsonl:
+        analyze_jsonl(estimator, sys.stdin, sys.stdout, args.batch)
+    else:
+        print(json.dumps(analyze_text(estimator, args.text), ensure_ascii=False))
+    return 0
+
+
+def _eval_text(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_text_model
+    from nlp.evaluation import evaluate_text, format_table
+
+    if settings.data_dir is None:
+        print(
+            "moodwave eval-text: set MOODWAVE_DATA_DIR to the folder holding emobank/",
+            file=sys.stderr,
+        )
+        return 2
+    result = evaluate_text(
+        build_text_model(settings), settings.data_dir, args.split, baselines=not args.no_baselines
+    )
+    print(json.dumps(result, indent=2) if args.json else format_table(result))
+    return 0
 
 
 def _config(args: argparse.Namespace, settings: Settings) -> int:

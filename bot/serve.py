@@ -1,103 +1,170 @@
-"""Running the chat bots: the Telegram bot (long polling) with its check-in job, from settings.
+"""Running the chat bots from settings: Telegram (long polling or webhook), Discord, or both in one
+process, each with its own check-in job, plus the web app when something needs it (Telegram's
+webhook, Spotify's account-linking callback).
 
-`moodwave run` comes here when `MOODWAVE_TELEGRAM_TOKEN` is set. The check-in job starts once the
-bot can send, and stops with it.
+`moodwave run` comes here when `MOODWAVE_TELEGRAM_TOKEN` or `MOODWAVE_DISCORD_TOKEN` is set. Every
+check-in job starts once its bot can send, and all stop with the process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
+from starlette.routing import BaseRoute
 from telegram import Update
 from telegram.ext import Application
 
-from bot.adapters.telegram import PLATFORM, TelegramAdapter
+from bot.adapters import discord as discord_adapter
+from bot.adapters import telegram as telegram_adapter
 from bot.app import ConfigurationError, Moodwave
-from bot.checkins import CheckInJob, start_scheduler
+from bot.checkins import CheckInJob, Deliver, start_scheduler
 from bot.settings import Settings
-from bot.web import WEBHOOK_PATH, create_web_app
+from bot.web import WEBHOOK_PATH, telegram_webhook_routes, web_app
 
 log = logging.getLogger(__name__)
 
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
-def run_telegram(app: Moodwave, settings: Settings) -> int:
-    assert settings.telegram_token is not None
-    store = app.store
-    schedulers: list[BackgroundScheduler] = []
 
-    def start_checkins() -> None:
+class Bots:
+    """What `moodwave run` starts, and the check-in schedulers to stop with it."""
+
+    def __init__(self, app: Moodwave, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.schedulers: list[BackgroundScheduler] = []
+
+    def checkins_for(self, platform: str, deliver: Deliver) -> None:
         job = CheckInJob(
-            store,
-            app.conversation,
-            PLATFORM,
-            adapter.deliver_checkin,
-            settings.checkin_answer_window,
+            self.app.store,
+            self.app.conversation,
+            platform,
+            deliver,
+            self.settings.checkin_answer_window,
         )
-        schedulers.append(start_scheduler(job, settings.checkin_poll_seconds))
+        self.schedulers.append(start_scheduler(job, self.settings.checkin_poll_seconds))
 
-    adapter = TelegramAdapter(
-        app.conversation,
-        lambda old, new: store.migrate_chat(PLATFORM, old, new),
-        on_ready=start_checkins,
-    )
-    api = settings.telegram_api_url.rstrip("/")
-    application = adapter.build(
-        settings.telegram_token.get_secret_value(),
-        base_url=f"{api}/bot" if api else None,
-        base_file_url=f"{api}/file/bot" if api else None,
-    )
-    try:
-        if settings.telegram_webhook_url:
-            asyncio.run(_serve_webhook(application, adapter, settings))
-        else:
-            log.info("Moodwave on Telegram (long polling)")
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
-    finally:
-        for scheduler in schedulers:
+    def telegram(self) -> tuple[telegram_adapter.TelegramAdapter, TelegramApp]:
+        settings, store = self.settings, self.app.store
+        assert settings.telegram_token is not None
+        platform = telegram_adapter.PLATFORM
+        adapter = telegram_adapter.TelegramAdapter(
+            self.app.conversation,
+            lambda old, new: store.migrate_chat(platform, old, new),
+            on_ready=lambda: self.checkins_for(platform, adapter.deliver_checkin),
+        )
+        api = settings.telegram_api_url.rstrip("/")
+        application = adapter.build(
+            settings.telegram_token.get_secret_value(),
+            base_url=f"{api}/bot" if api else None,
+            base_file_url=f"{api}/file/bot" if api else None,
+        )
+        self.app.notifier.register(platform, adapter.deliver)
+        return adapter, application
+
+    def discord(self) -> discord_adapter.DiscordAdapter:
+        platform = discord_adapter.PLATFORM
+        adapter = discord_adapter.DiscordAdapter(
+            self.app.conversation,
+            on_ready=lambda: self.checkins_for(platform, adapter.deliver_checkin),
+        )
+        self.app.notifier.register(platform, adapter.deliver)
+        return adapter
+
+    def stop(self) -> None:
+        for scheduler in self.schedulers:
             scheduler.shutdown(wait=False)
+        self.app.close()
+
+
+def run_bots(app: Moodwave, settings: Settings) -> int:
+    bots = Bots(app, settings)
+    try:
+        asyncio.run(_serve(bots))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bots.stop()
     return 0
 
 
-async def _serve_webhook(
-    application: Application[Any, Any, Any, Any, Any, Any],
-    adapter: TelegramAdapter,
-    settings: Settings,
-) -> None:
-    """Webhook mode: Telegram posts updates to the web app; PTB processes them from its queue."""
+async def _serve(bots: Bots) -> None:
+    settings = bots.settings
+    routes: list[BaseRoute] = []
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.telegram_token is not None:
+            adapter, application = bots.telegram()
+            await stack.enter_async_context(_telegram_running(adapter, application, settings))
+            if settings.telegram_webhook_url:
+                routes += telegram_webhook_routes(application, _webhook_secret(settings))
+        if bots.app.spotify is not None:
+            from recommender.spotify import callback_routes
+
+            routes += callback_routes(bots.app.spotify.accounts)
+        tasks = []
+        if settings.discord_token is not None:
+            discord = bots.discord()
+            tasks.append(
+                asyncio.create_task(discord.start(settings.discord_token.get_secret_value()))
+            )
+        if routes:
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    web_app(routes),
+                    host=settings.web_host,
+                    port=settings.web_port,
+                    log_level="warning",
+                    access_log=False,
+                )
+            )
+            log.info("web app on http://%s:%d", settings.web_host, settings.web_port)
+            tasks.append(asyncio.create_task(server.serve()))
+        if not tasks:  # Telegram by long polling alone: wait until interrupted
+            tasks.append(asyncio.create_task(_forever()))
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # a bot that stopped with an error says so
+
+
+@contextlib.asynccontextmanager
+async def _telegram_running(
+    adapter: telegram_adapter.TelegramAdapter, application: TelegramApp, settings: Settings
+) -> AsyncIterator[None]:
+    async with application:
+        if settings.telegram_webhook_url:
+            url = settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH
+            await application.bot.set_webhook(
+                url, secret_token=_webhook_secret(settings), allowed_updates=Update.ALL_TYPES
+            )
+            log.info("Moodwave on Telegram (webhook %s)", url)
+        else:
+            assert application.updater is not None
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            log.info("Moodwave on Telegram (long polling)")
+        await application.start()
+        await adapter.ready(application)
+        try:
+            yield
+        finally:
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+
+
+def _webhook_secret(settings: Settings) -> str:
     if settings.telegram_webhook_secret is None:
         raise ConfigurationError(
             "MOODWAVE_TELEGRAM_WEBHOOK_URL is set: set MOODWAVE_TELEGRAM_WEBHOOK_SECRET too "
             "(1-256 characters A-Z, a-z, 0-9, _ and -), so forged updates are refused."
         )
-    secret = settings.telegram_webhook_secret.get_secret_value()
-    url = settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH
-    web = create_web_app(application, secret)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            web,
-            host=settings.web_host,
-            port=settings.web_port,
-            log_level="warning",
-            access_log=False,
-        )
-    )
-    async with application:
-        await application.bot.set_webhook(
-            url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-        )
-        await application.start()
-        await adapter.ready(application)
-        log.info(
-            "Moodwave on Telegram (webhook %s, listening on %s:%d)",
-            url,
-            settings.web_host,
-            settings.web_port,
-        )
-        try:
-            await server.serve()
-        finally:
-            await application.stop()
+    return settings.telegram_webhook_secret.get_secret_value()
+
+
+async def _forever() -> None:
+    await asyncio.Event().wait()

@@ -36,7 +36,17 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     spotify_client_id: str | None = None
     spotify_client_secret: SecretStr | None = None
-    spotify_redirect_uri: str = "http://127.0.0.1:8765/spotify/callback"
+    spotify_redirect_uri: str = "http://127.0.0.1:8443/spotify/callback"
+    spotify_api_url: str = "https://api.spotify.com/v1"
+    spotify_accounts_url: str = "https://accounts.spotify.com"
+    spotify_timeout: float = 5.0
+    spotify_retry_after_cap: float = 5.0
+    spotify_call_budget: float = 20.0
+    spotify_max_linked_users: int = 5
+    # Encrypts stored Spotify tokens and signs OAuth state; the previous key is kept while rotating.
+    secret_key: SecretStr | None = None
+    secret_key_previous: SecretStr | None = None
+    ranker: Literal["widedeep", "nearest"] = "widedeep"
 
     text_model: Literal["transformer", "lexicon"] = "transformer"
     text_model_base: str = (
@@ -65,6 +75,21 @@ class Settings(BaseSettings):
     @classmethod
     def _friendly_duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("spotify_redirect_uri")
+    @classmethod
+    def _spotify_accepts_redirect(cls, value: str) -> str:
+        from recommender.spotify import validate_redirect_uri
+
+        validate_redirect_uri(value)
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
 
     @field_validator("playlist_size")
     @classmethod

@@ -1,4 +1,5 @@
-"""The bot's web app (ASGI, Starlette): Telegram's webhook endpoint and a health check.
+"""The bot's web app (ASGI, Starlette): Telegram's webhook endpoint, Spotify's account-linking
+callback (mounted by `bot.serve` when Spotify is set up) and a health check.
 
 Telegram signs each webhook call with the secret token given to `setWebhook`; a request without the
 right `X-Telegram-Bot-Api-Secret-Token` header is refused before anything is parsed. Several bot
@@ -16,7 +17,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.ext import Application
 
@@ -26,7 +27,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram/webhook"
 
 
-def create_web_app(telegram: Application[Any, Any, Any, Any, Any, Any], secret: str) -> Starlette:
+def telegram_webhook_routes(
+    telegram: Application[Any, Any, Any, Any, Any, Any], secret: str
+) -> list[BaseRoute]:
     async def webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -39,12 +42,13 @@ def create_web_app(telegram: Application[Any, Any, Any, Any, Any, Any], secret: 
         await telegram.update_queue.put(update)
         return Response(status_code=200)
 
+    return [Route(WEBHOOK_PATH, webhook, methods=["POST"])]
+
+
+def web_app(routes: list[BaseRoute]) -> Starlette:
+    """The web app with the given routes and a health check."""
+
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(
-        routes=[
-            Route(WEBHOOK_PATH, webhook, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ]
-    )
+    return Starlette(routes=[*routes, Route("/healthz", healthz, methods=["GET"])])

@@ -44,10 +44,12 @@ FEATURE_COLUMNS = (
 
 @dataclass(frozen=True)
 class CatalogLoad:
-    """The songs read, and the file lines skipped with the reason for each."""
+    """The songs read, the file lines skipped with the reason for each, and lines read with a remark
+    (e.g. text that was not UTF-8 and was read as Latin-1)."""
 
     songs: list[Song]
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass

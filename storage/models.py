@@ -156,3 +156,32 @@ class ProcessedUpdate(SQLModel, table=True):
     platform: str = Field(primary_key=True, max_length=16)
     update_id: str = Field(primary_key=True, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SpotifyCredential(SQLModel, table=True):
+    """A Spotify account Moodwave may act for: the bot-owned one (`owner_user_id` empty, `slot`
+    "bot") or one a user linked (`slot` "user:<id>"). Tokens are stored only encrypted (Fernet), so a
+    copy of the database alone gives no access to anyone's Spotify."""
+
+    __tablename__ = "spotify_credential"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slot: str = Field(max_length=32, unique=True)  # one row per account role: "bot" | "user:<id>"
+    owner_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    spotify_user_id: str = Field(max_length=128)
+    display_name: str | None = Field(default=None, max_length=256)
+    scope: str = Field(default="", max_length=512)
+    refresh_token_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SpotifyTrackMatch(SQLModel, table=True):
+    """What a Spotify search found for a song without a Spotify id (`spotify_id` empty: nothing), so
+    each song is searched once per `searched_at` freshness window, not once per playlist."""
+
+    __tablename__ = "spotify_track_match"
+
+    query_key: str = Field(primary_key=True, max_length=512)  # normalised "artist|title"
+    spotify_id: str | None = Field(default=None, max_length=64)
+    searched_at: datetime = Field(default_factory=utcnow)

@@ -29,6 +29,7 @@ from storage.models import (
     Reaction,
     Recommendation,
     RecommendationItem,
+    SpotifyCredential,
     User,
     utcnow,
 )
@@ -165,6 +166,10 @@ class Store:
                 s.commit()
             except IntegrityError:  # the new chat already exists: it carries on from here
                 s.rollback()
+
+    def chat(self, chat_id: int) -> Chat | None:
+        with self.session() as s:
+            return s.get(Chat, chat_id)
 
     def user(self, user_id: int) -> User | None:
         with self.session() as s:
@@ -555,6 +560,12 @@ class Store:
                     delete(Recommendation).where(col(Recommendation.user_id) == user_id),
                 ),
                 ("mood_report", delete(MoodReport).where(col(MoodReport.user_id) == user_id)),
+                (
+                    "spotify_credential",
+                    delete(SpotifyCredential).where(
+                        col(SpotifyCredential.owner_user_id) == user_id
+                    ),
+                ),
             ]
             for table, statement in steps:
                 counts[table] = int(s.execute(statement).rowcount)  # type: ignore[attr-defined]

@@ -31,6 +31,8 @@ TABLES = (
     '"user"',
     "song",
     "processed_update",
+    "spotify_credential",
+    "spotify_track_match",
 )
 
 

@@ -231,11 +231,15 @@ class TelegramAdapter:
         return sent
 
     def deliver_checkin(self, due: DueCheckIn, out: Outgoing) -> None:
-        """Called from the check-in job's thread: send on the bot's loop and wait for it, so a
-        failure leaves the check-in claimed but unsent (its lease retries it)."""
+        self.deliver(due.chat_external_id, out)
+
+    def deliver(self, chat_external_id: str, out: Outgoing) -> None:
+        """Called from another thread (the check-in job, a finished Spotify playlist): send on the
+        bot's loop and wait for it, so a failure is the caller's to retry (a check-in stays
+        claimed but unsent, and its lease retries it)."""
         if self._loop is None:
             raise RuntimeError("the Telegram bot is not running yet")
-        future = asyncio.run_coroutine_threadsafe(self._send(due.chat_external_id, out), self._loop)
+        future = asyncio.run_coroutine_threadsafe(self._send(chat_external_id, out), self._loop)
         future.result(timeout=60)
 
 

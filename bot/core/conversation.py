@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.core import replies
 from bot.core.catalog import CatalogSnapshot
@@ -50,6 +51,16 @@ log = logging.getLogger(__name__)
 REACTION_COMMANDS = {kind.value: kind for kind in ReactionKind}
 
 
+class SpotifyAccountsSeam(Protocol):
+    """Per-user Spotify accounts (optional): a linked user's playlists go to their own account."""
+
+    def publisher_for(self, user_id: int) -> PlaylistPublisher: ...
+
+    def link_url(self, user_id: int) -> str: ...
+
+    def unlink(self, user_id: int) -> bool: ...
+
+
 @dataclass(frozen=True)
 class ConversationRules:
     checkin_delay: timedelta = timedelta(hours=1)
@@ -68,6 +79,7 @@ class Conversation:
         publisher: PlaylistPublisher | None = None,
         rules: ConversationRules | None = None,
         clock: Callable[[], datetime] = utcnow,
+        spotify_accounts: SpotifyAccountsSeam | None = None,
     ) -> None:
         self.store = store
         self.estimator = estimator
@@ -77,6 +89,7 @@ class Conversation:
         self.fallback_publisher = TrackLinksPublisher()
         self.rules = rules or ConversationRules()
         self.clock = clock
+        self.spotify_accounts = spotify_accounts
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -133,6 +146,8 @@ class Conversation:
             return self._privacy(user, args)
         if name == "forget":
             return self._forget(user, args)
+        if name == "spotify":
+            return self._spotify(user, args)
         if name == "feel":
             return self._feel(user, chat, " ".join(args))
         if name in REACTION_COMMANDS:
@@ -149,6 +164,22 @@ class Conversation:
             return [replies.mode_menu(current)]
         self.store.set_preferred_mode(user.id, mode.value)
         return [Outgoing(replies.mode_set(mode))]
+
+    def _spotify(self, user: User, args: tuple[str, ...]) -> list[Outgoing]:
+        assert user.id is not None
+        choice = args[0].lower() if args else ""
+        if self.spotify_accounts is None:
+            return [Outgoing(replies.SPOTIFY_NOT_SET_UP)]
+        if choice == "link":
+            try:
+                url = self.spotify_accounts.link_url(user.id)
+            except Exception as exc:  # the app's user limit, or Spotify not logged in
+                return [Outgoing(str(exc))]
+            return [Outgoing(replies.SPOTIFY_LINK, link=url)]
+        if choice == "unlink":
+            self.spotify_accounts.unlink(user.id)
+            return [Outgoing(replies.SPOTIFY_UNLINKED)]
+        return [Outgoing(replies.SPOTIFY_HELP)]
 
     def _privacy(self, user: User, args: tuple[str, ...]) -> list[Outgoing]:
         assert user.id is not None
@@ -252,7 +283,7 @@ class Conversation:
         assert recommendation.id is not None
         title = _playlist_title(mode, mood, now)
         published = self._publish(
-            PlaylistDraft(title, replies.describe_mood(mood), tuple(r.song for r in ranked))
+            user, PlaylistDraft(title, replies.describe_mood(mood), tuple(r.song for r in ranked))
         )
         self.store.save_playlist(
             Playlist(
@@ -276,9 +307,12 @@ class Conversation:
             )
         ]
 
-    def _publish(self, draft: PlaylistDraft) -> PublishedPlaylist:
+    def _publish(self, user: User, draft: PlaylistDraft) -> PublishedPlaylist:
+        publisher = self.publisher
+        if self.spotify_accounts is not None and user.id is not None:
+            publisher = self.spotify_accounts.publisher_for(user.id)
         try:
-            return self.publisher.publish(draft)
+            return publisher.publish(draft)
         except Exception:  # a publisher failure must never cost the user their songs
             log.exception("playlist publisher failed; sending track links instead")
             return self.fallback_publisher.publish(draft)

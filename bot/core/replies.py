@@ -77,6 +77,23 @@ def too_long(total: int, read: int) -> str:
     )
 
 
+SPOTIFY_NOT_SET_UP = (
+    "Spotify isn't set up on this Moodwave, so playlists come as song links. They play fine!"
+)
+SPOTIFY_LINK = (
+    "Open this link to let Moodwave put your playlists in your own Spotify account. "
+    "The link works once and expires soon. /spotify unlink undoes it."
+)
+SPOTIFY_UNLINKED = "Done: your Spotify account is unlinked. Playlists come from Moodwave's account."
+SPOTIFY_HELP = (
+    "/spotify link puts playlists in your own Spotify account; /spotify unlink undoes it."
+)
+
+
+def playlist_ready(url: str) -> str:
+    return f"Your playlist is on Spotify now: {url}"
+
+
 def unknown_command(name: str) -> str:
     return f"I don't know the command /{name}. Here's what I can do:\n\n{HELP}"
 

@@ -31,8 +31,9 @@ class RunningBot:
             harness.conversation, lambda old, new: store.migrate_chat(PLATFORM, old, new)
         )
         self.application = self.adapter.build(fake.token, fake.base_url, fake.base_file_url)
-        self.job = CheckInJob(store, harness.conversation, PLATFORM, self.adapter.deliver_checkin,
-                              timedelta(hours=12))
+        self.job = CheckInJob(
+            store, harness.conversation, PLATFORM, self.adapter.deliver_checkin, timedelta(hours=12)
+        )
         self._stop: asyncio.Event | None = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -82,7 +83,9 @@ def reaction_button(message: SentMessage, position: int, kind: str) -> str:
     return per_song[(position - 1) * 3 + "lds".index(kind)]
 
 
-def test_private_conversation_from_start_to_checkin_answer(harness: Harness, fake: FakeTelegram) -> None:
+def test_private_conversation_from_start_to_checkin_answer(
+    harness: Harness, fake: FakeTelegram
+) -> None:
     ann = fake.create_user("Ann")
     chat = fake.create_private_chat(ann)
     with RunningBot(harness, fake) as bot:

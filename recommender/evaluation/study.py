@@ -1,0 +1,227 @@
+"""The offline study: every ranker is trained on the past of each person's history and judged on
+their future, side by side, with the same candidate pool and re-rank (so the scoring is what is
+compared).
+
+Queries: each distinct mood a person reported in their test interactions is one request ("match my
+mood", 10 songs, their taste from the training reactions, songs they already reacted to left out);
+its relevant songs are that mood's liked or played test songs. NDCG@10 and Recall@10 average over
+queries with at least one relevant song; mood distance@10 over all queries; AUC per person (their
+test likes and plays against their dislikes and skips, each scored in its own mood), averaged;
+coverage is the share of the catalog that appeared in any list.
+
+Learning curve: a seeded fifth of the people are newcomers. Each ranker is trained on everyone else,
+then each newcomer's training reactions arrive one by one (through `observe` for rankers that learn
+online, and through the taste profile for all), and NDCG@10 on the newcomers' test queries is taken
+after 0, 5, 10, 20 and 50 reactions (or all a newcomer has, if fewer).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nlp import Mood
+from recommender.evaluation.logs import Interaction, Split, by_user
+from recommender.evaluation.metrics import auc, mood_distance, ndcg_at, recall_at
+from recommender.groups import ScoringRecommender
+from recommender.mf import MatrixFactorisationRecommender
+from recommender.modes import Mode
+from recommender.nearest import NearestMoodRecommender
+from recommender.popularity import PopularityRecommender
+from recommender.ranking import (
+    Feedback,
+    LearningRecommender,
+    RecommendationRequest,
+    TasteProfile,
+)
+from recommender.songs import Song
+from recommender.taste import ReactionSignal, taste_from_reactions
+from recommender.widedeep import WideDeepConfig, WideDeepRecommender
+
+RANKERS = ("widedeep", "nearest", "popularity", "mf")
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    k: int = 10
+    curve: tuple[int, ...] = (0, 5, 10, 20, 50)
+    newcomer_share: float = 0.2
+    seed: int = 3
+    rankers: tuple[str, ...] = RANKERS
+    widedeep: WideDeepConfig = field(default_factory=WideDeepConfig)
+
+
+@dataclass(frozen=True)
+class Query:
+    user_id: str
+    mood: Mood
+    relevant: frozenset[str]
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+
+
+def build_ranker(
+    name: str, songs: Sequence[Song], train: Sequence[Feedback], config: StudyConfig
+) -> ScoringRecommender:
+    """A ranker of this name trained on `train`."""
+    if name == "widedeep":
+        widedeep = WideDeepRecommender(songs, config=config.widedeep)
+        widedeep.train(train)
+        return widedeep
+    if name == "nearest":
+        return NearestMoodRecommender(songs)
+    if name == "popularity":
+        popularity = PopularityRecommender(songs)
+        popularity.fit(train)
+        return popularity
+    if name == "mf":
+        mf = MatrixFactorisationRecommender(songs)
+        mf.fit(train)
+        return mf
+    raise ValueError(f"unknown ranker {name!r}; choose from {', '.join(RANKERS)}")
+
+
+def run_study(
+    songs: Sequence[Song],
+    split: Split,
+    config: StudyConfig,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """The JSON report: `rankers` maps each ranker to its metrics and learning curve."""
+    catalog = {s.track_id: s for s in songs}
+    queries = queries_of(split.test)
+    history = by_user(split.train)
+    newcomers = _newcomers(sorted({i.user_id for i in split.train + split.test}), config)
+    report: dict[str, Any] = {
+        "study": {
+            "songs": len(songs),
+            "users": len({i.user_id for i in split.train + split.test}),
+            "train_interactions": len(split.train),
+            "test_interactions": len(split.test),
+            "queries": len(queries),
+            "newcomers": len(newcomers),
+            "k": config.k,
+        },
+        "rankers": {},
+    }
+    for name in config.rankers:
+        started = time.perf_counter()
+        progress(f"{name}: training on {len(split.train)} interactions")
+        ranker = build_ranker(name, songs, [i.feedback() for i in split.train], config)
+        metrics = evaluate(ranker, queries, history, catalog, config.k)
+        progress(f"{name}: learning curve over {len(newcomers)} newcomers")
+        metrics["learning_curve"] = learning_curve(
+            name, songs, split, history, newcomers, catalog, config
+        )
+        metrics["seconds"] = round(time.perf_counter() - started, 1)
+        report["rankers"][name] = metrics
+    return report
+
+
+def evaluate(
+    ranker: ScoringRecommender,
+    queries: Sequence[Query],
+    history: dict[str, list[Interaction]],
+    catalog: dict[str, Song],
+    k: int,
+    limit: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """Metrics of one trained ranker; `limit` caps how much of each person's history it knows."""
+    ndcg, recall, distance = [], [], []
+    seen: set[str] = set()
+    aucs: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    for query in queries:
+        known = history.get(query.user_id, [])
+        if limit is not None:
+            known = known[: limit.get(query.user_id, 0)]
+        request = RecommendationRequest(
+            query.mood, Mode.MATCH, taste_of(known, catalog), k, query.user_id
+        )
+        playlist = ranker.recommend(request)
+        ids = [r.song.track_id for r in playlist]
+        seen.update(ids)
+        if query.relevant:
+            ndcg.append(ndcg_at(ids, query.relevant, k))
+            recall.append(recall_at(ids, query.relevant, k))
+        if (d := mood_distance(playlist, k)) is not None:
+            distance.append(d)
+        scores = ranker.score(request, [*query.positive, *query.negative])
+        aucs[query.user_id][0].extend(scores[: len(query.positive)])
+        aucs[query.user_id][1].extend(scores[len(query.positive) :])
+    per_user = [a for p, n in aucs.values() if (a := auc(p, n)) is not None]
+    return {
+        f"ndcg@{k}": _mean(ndcg),
+        f"recall@{k}": _mean(recall),
+        "auc": _mean(per_user),
+        f"mood_distance@{k}": _mean(distance),
+        "coverage": round(len(seen) / max(1, len(catalog)), 4),
+    }
+
+
+def learning_curve(
+    name: str,
+    songs: Sequence[Song],
+    split: Split,
+    history: dict[str, list[Interaction]],
+    newcomers: frozenset[str],
+    catalog: dict[str, Song],
+    config: StudyConfig,
+) -> dict[str, float]:
+    """NDCG@k on the newcomers' test queries after n of their reactions, for each n of the curve."""
+    background = [i.feedback() for i in split.train if i.user_id not in newcomers]
+    ranker = build_ranker(name, songs, background, config)
+    queries = [q for q in queries_of(split.test) if q.user_id in newcomers]
+    curve: dict[str, float] = {}
+    fed = 0
+    for reactions in config.curve:
+        if isinstance(ranker, LearningRecommender):
+            for user in sorted(newcomers):
+                for item in history.get(user, [])[fed:reactions]:
+                    ranker.observe(item.feedback())
+        fed = reactions
+        limit = dict.fromkeys(newcomers, reactions)
+        curve[str(reactions)] = evaluate(ranker, queries, history, catalog, config.k, limit)[
+            f"ndcg@{config.k}"
+        ]
+    return curve
+
+
+def queries_of(test: Sequence[Interaction]) -> list[Query]:
+    """One query per person and distinct test mood (rounded to 0.01)."""
+    grouped: dict[tuple[str, float, float], list[Interaction]] = defaultdict(list)
+    for item in test:
+        mood = item.mood
+        grouped[(item.user_id, round(mood.valence, 2), round(mood.arousal, 2))].append(item)
+    return [
+        Query(
+            user,
+            Mood(valence, arousal),
+            frozenset(i.item_id for i in items if i.positive),
+            tuple(i.item_id for i in items if i.positive),
+            tuple(i.item_id for i in items if not i.positive),
+        )
+        for (user, valence, arousal), items in sorted(grouped.items())
+    ]
+
+
+def taste_of(known: Sequence[Interaction], catalog: dict[str, Song]) -> TasteProfile:
+    """The taste profile the app would build from these reactions (all already heard)."""
+    signals = [
+        ReactionSignal(i.reaction, i.item_id, catalog[i.item_id].artist, catalog[i.item_id].genres)
+        for i in reversed(known)
+        if i.item_id in catalog
+    ]
+    return taste_from_reactions(signals, recent_tracks={i.item_id for i in known})
+
+
+def _newcomers(users: list[str], config: StudyConfig) -> frozenset[str]:
+    count = max(1, round(config.newcomer_share * len(users))) if users else 0
+    return frozenset(random.Random(config.seed).sample(users, count))
+
+
+def _mean(values: Sequence[float]) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0

@@ -1,0 +1,230 @@
+"""The playlist stage every ranker shares: which songs may be offered at all, the candidate pool
+near the mood path, and the greedy re-rank that turns per-song scores into a good playlist (each
+position takes the best song for its target mood that the variety rules still allow: no artist
+twice, no disliked song, at most one liked song in five, genres varied unless the person's history
+says they want one genre).
+
+A ranker supplies one number per candidate (its "bonus", in units of VA distance) and the shape of
+the playlist is the same for all of them, so offline comparisons measure the scoring, not the
+re-ranking.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from nlp import Mood
+from recommender.index import MoodIndex
+from recommender.ranking import RankedSong, TasteProfile
+from recommender.reasons import reason_for
+from recommender.songs import Song
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+# An artist at or below this affinity (two more dislikes than likes) is never offered.
+ARTIST_EXCLUDED_AT = -2.0
+# Liked songs may come back, at most one in this many positions, so a playlist stays a discovery.
+LIKED_TRACK_EVERY = 5
+# Penalty per recent pick (of the last GENRE_MEMORY) sharing the candidate's main genre.
+GENRE_REPEAT_PENALTY = 0.03
+GENRE_MEMORY = 3
+# A person whose positive genre history is at least this concentrated on one genre gets no variety
+# penalty: they told us what they want.
+GENRE_FOCUS = 0.8
+GENRE_FOCUS_EVIDENCE = 2.0  # summed positive genre affinity (about four likes) before we believe it
+
+# Besides the songs nearest the path, songs by artists the person likes within this VA distance of
+# a target join the pool (at most PERSONAL_CANDIDATES, nearest first): a favourite artist's song a
+# little off the mood can then win on taste, which the nearest few hundred alone would never show.
+PERSONAL_RADIUS = 0.5
+PERSONAL_CANDIDATES = 200
+
+# Taste moves a song by at most these distances in VA space (the nearest ranker's bonus). They are
+# small on purpose: taste reorders songs that fit the mood, it does not override the mood.
+ARTIST_WEIGHT = 0.15
+GENRE_WEIGHT = 0.08
+LIKED_TRACK_WEIGHT = 0.05
+SKIPPED_TRACK_PENALTY = 0.1
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate songs for one request: catalog positions and their per-song terms."""
+
+    positions: IntArray
+    bonus: FloatArray  # the ranker's score, added to minus the distance to each position's target
+    liked: BoolArray
+
+
+class PlaylistShaper:
+    """Catalog arrays the re-rank reads (artist and genre codes), built once per catalog."""
+
+    def __init__(self, songs: Sequence[Song], index: MoodIndex | None = None) -> None:
+        self.songs = tuple(songs)
+        self.index = index if index is not None else MoodIndex(self.songs)
+        self._by_track: dict[str, list[int]] = {}
+        for position, song in enumerate(self.songs):
+            self._by_track.setdefault(song.track_id, []).append(position)
+        self.artist_names, self.artist_codes = codes([s.artist for s in self.songs])
+        self._codes_by_folded_artist: dict[str, list[int]] = {}
+        for code, name in enumerate(self.artist_names):
+            self._codes_by_folded_artist.setdefault(name.casefold(), []).append(code)
+        _, self.genre_codes = codes([s.genres[0] if s.genres else "" for s in self.songs])
+        order = np.argsort(self.artist_codes, kind="stable")
+        bounds = np.searchsorted(self.artist_codes[order], np.arange(len(self.artist_names) + 1))
+        self._by_artist = [order[bounds[c] : bounds[c + 1]] for c in range(len(self.artist_names))]
+        self._explicit = np.asarray([s.explicit for s in self.songs], dtype=bool).reshape(-1)
+
+    def positions_of(self, track_id: str) -> list[int]:
+        return self._by_track.get(track_id, [])
+
+    def excluded(
+        self,
+        taste: TasteProfile,
+        exclude_explicit: bool = False,
+        also: frozenset[str] = frozenset(),
+    ) -> BoolArray:
+        """Never offered: disliked songs (`also`: ones a ranker learned of itself), songs recommended
+        recently, strongly disliked artists, and explicit songs when the chat asks for clean ones."""
+        excluded = self._explicit.copy() if exclude_explicit else np.zeros(len(self.songs), bool)
+        for track_id in taste.disliked_tracks | taste.recent_tracks | also:
+            excluded[self._by_track.get(track_id, [])] = True
+        banned = [
+            code
+            for name, affinity in taste.artist_affinity.items()
+            if affinity <= ARTIST_EXCLUDED_AT
+            for code in self._codes_by_folded_artist.get(name.casefold(), [])
+        ]
+        if banned:
+            excluded |= np.isin(self.artist_codes, banned)
+        return excluded
+
+    def gather(
+        self,
+        path: Sequence[Mood],
+        excluded: BoolArray,
+        per_target: int,
+        taste: TasteProfile | None = None,
+    ) -> IntArray:
+        """Positions of the songs nearest any distinct target of the path, plus (with `taste`)
+        songs of liked artists not far from it; sorted."""
+        targets = sorted({(m.valence, m.arousal) for m in path})
+        found = {p for v, a in targets for p, _ in self.index.nearest(v, a, per_target, excluded)}
+        if taste is not None:
+            found.update(self._personal(taste, targets, excluded).tolist())
+        return np.asarray(sorted(found), dtype=np.int64).reshape(-1)
+
+    def _personal(
+        self, taste: TasteProfile, targets: list[tuple[float, float]], excluded: BoolArray
+    ) -> IntArray:
+        liked = [
+            self._by_artist[code]
+            for name, affinity in taste.artist_affinity.items()
+            if affinity > 0
+            for code in self._codes_by_folded_artist.get(name.casefold(), [])
+        ]
+        if not liked:
+            return np.zeros(0, dtype=np.int64)
+        positions = np.concatenate(liked)
+        positions = positions[~excluded[positions]]
+        points = self.index.points[positions]
+        nearest = np.full(len(positions), np.inf)
+        for v, a in targets:
+            nearest = np.minimum(nearest, np.hypot(points[:, 0] - v, points[:, 1] - a))
+        keep = np.flatnonzero(nearest <= PERSONAL_RADIUS)
+        keep = keep[np.argsort(nearest[keep], kind="stable")[:PERSONAL_CANDIDATES]]
+        return positions[keep].astype(np.int64)
+
+    def pick(
+        self,
+        path: Sequence[Mood],
+        pool: Candidates,
+        size: int,
+        genre_penalty: float = GENRE_REPEAT_PENALTY,
+    ) -> list[tuple[int, float]]:
+        """Greedy: each position takes the best-scoring candidate the variety rules still allow."""
+        points = self.index.points[pool.positions]
+        artists = self.artist_codes[pool.positions]
+        genres = self.genre_codes[pool.positions]
+        taken = np.zeros(len(pool.positions), dtype=bool)
+        artist_taken = np.zeros(len(self.artist_names), dtype=bool)
+        liked_left = max(1, size // LIKED_TRACK_EVERY)
+        recent_genres: list[int] = []
+        picks: list[tuple[int, float]] = []
+        for target in path[:size]:
+            distance = np.hypot(points[:, 0] - target.valence, points[:, 1] - target.arousal)
+            score = pool.bonus - distance
+            for genre in recent_genres[-GENRE_MEMORY:]:
+                score = score - genre_penalty * (genres == genre)
+            blocked = taken | artist_taken[artists] | (pool.liked & (liked_left <= 0))
+            score = np.where(blocked, -np.inf, score)
+            if len(score) == 0 or not np.isfinite(score.max()):
+                break  # nothing left that the rules allow; a shorter list beats a repeated artist
+            best = int(np.argmax(score))  # first of equal scores: the lowest catalog position
+            taken[best] = True
+            artist_taken[artists[best]] = True
+            liked_left -= int(pool.liked[best])
+            recent_genres.append(int(genres[best]))
+            picks.append((int(pool.positions[best]), float(score[best])))
+        return picks
+
+    def ranked(
+        self,
+        picks: Sequence[tuple[int, float]],
+        path: Sequence[Mood],
+        taste: TasteProfile,
+        mood: Mood,
+    ) -> list[RankedSong]:
+        """The picks as ranked songs, each with its position's target and a one-line reason."""
+        return [
+            RankedSong(
+                song=self.songs[position],
+                score=score,
+                reason=reason_for(self.songs[position], taste, target, mood),
+                target=target,
+            )
+            for (position, score), target in zip(picks, path[: len(picks)], strict=True)
+        ]
+
+
+def liked_mask(songs: Sequence[Song], taste: TasteProfile) -> BoolArray:
+    return np.asarray([s.track_id in taste.liked_tracks for s in songs], dtype=bool).reshape(-1)
+
+
+def taste_bonus(song: Song, taste: TasteProfile) -> float:
+    """How much the user's reactions move this song, bounded by the weights above."""
+    bonus = ARTIST_WEIGHT * math.tanh(taste.artist_weight(song.artist) / 2.0)
+    if song.genres:
+        genre = sum(taste.genre_affinity.get(g, 0.0) for g in song.genres) / len(song.genres)
+        bonus += GENRE_WEIGHT * math.tanh(genre / 3.0)
+    if song.track_id in taste.liked_tracks:
+        bonus += LIKED_TRACK_WEIGHT
+    if song.track_id in taste.skipped_tracks:
+        bonus -= SKIPPED_TRACK_PENALTY
+    return bonus
+
+
+def genre_variety_penalty(taste: TasteProfile, base: float = GENRE_REPEAT_PENALTY) -> float:
+    """The genre repeat penalty for this person: none when their liked genres are one genre."""
+    liked = [w for w in taste.genre_affinity.values() if w > 0]
+    if sum(liked) >= GENRE_FOCUS_EVIDENCE and max(liked) / sum(liked) >= GENRE_FOCUS:
+        return 0.0
+    return base
+
+
+def mood_distance(song: Song, mood: Mood) -> float:
+    return math.hypot(song.valence - mood.valence, song.arousal - mood.arousal)
+
+
+def codes(values: list[str]) -> tuple[list[str], IntArray]:
+    """Distinct values in first-seen order, and each value's code, for vectorised comparisons."""
+    names: dict[str, int] = {}
+    array = np.asarray([names.setdefault(v, len(names)) for v in values], dtype=np.int64)
+    return list(names), array.reshape(-1)

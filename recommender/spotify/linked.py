@@ -1,0 +1,215 @@
+"""Which Spotify account publishes for whom: the bot-owned account by default, a user's own account
+once they have linked it.
+
+A development-mode Spotify app admits only 5 users (each added by hand in the developer dashboard),
+so at most `max_linked_users` people can link; beyond that, and for anyone Spotify refuses (403: not
+on the app's list), playlists come from the bot-owned account and are shared by link. Each account has
+its own connection and tokens, kept apart by the account's slot, so one person's tokens are never used
+for another's playlist. Linking runs the same authorization code flow as the operator's login, with a
+`state` signed for the user.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from recommender.publishing import (
+    PlaylistDraft,
+    PlaylistPublisher,
+    PublishedPlaylist,
+    TrackLinksPublisher,
+)
+from recommender.spotify.client import SpotifyConnection, SpotifyConnector
+from recommender.spotify.deferred import DeferredPlaylists
+from recommender.spotify.errors import (
+    LinkingUnavailable,
+    SpotifyError,
+    SpotifyForbidden,
+    SpotifyNotAuthorized,
+)
+from recommender.spotify.oauth import SpotifyAuthorization, StateSigner, TokenGrant
+from recommender.spotify.publisher import SpotifyPublisher
+from recommender.spotify.search import TrackResolver
+from recommender.spotify.tokens import SpotifyAccount, TokenVault
+from storage.spotify_credentials import BOT_SLOT, user_slot
+
+log = logging.getLogger(__name__)
+
+DEVELOPMENT_MODE_USER_LIMIT = 5
+LINK_PURPOSE = "link"
+BOT_LOGIN_PURPOSE = "bot"
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    user_id: int
+    spotify_user_id: str
+    display_name: str | None
+
+
+class SpotifyAccounts:
+    """The bot-owned account and the users' linked accounts, each with its own publisher."""
+
+    def __init__(
+        self,
+        vault: TokenVault,
+        connector: SpotifyConnector,
+        signer: StateSigner,
+        resolver: TrackResolver,
+        deferred: DeferredPlaylists | None = None,
+        max_linked_users: int = DEVELOPMENT_MODE_USER_LIMIT,
+        public_playlists: bool = True,
+    ) -> None:
+        self.vault = vault
+        self.connector = connector
+        self.signer = signer
+        self.resolver = resolver
+        self.deferred = deferred
+        self.max_linked_users = max_linked_users
+        self.public_playlists = public_playlists
+        self._connections: dict[str, SpotifyConnection] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def authorization(self) -> SpotifyAuthorization:
+        return self.connector.authorization
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    def publisher(self) -> PlaylistPublisher:
+        """The bot-owned account's publisher; links until `moodwave spotify login` has run."""
+        return _BotOwnedPublisher(self)
+
+    def publisher_for(self, user_id: int) -> PlaylistPublisher:
+        """The user's own account when linked, else the bot-owned one."""
+        bot = self.publisher()
+        try:
+            connection = self._connection(user_slot(user_id))
+        except SpotifyError as exc:
+            log.warning("linked Spotify account unusable, using the bot-owned one: %s", exc)
+            return bot
+        if connection is None:
+            return bot
+        return SpotifyPublisher(
+            connection, self.resolver, self.deferred, fallback=bot, public=self.public_playlists
+        )
+
+    def bot_connection(self) -> SpotifyConnection | None:
+        return self._connection(BOT_SLOT)
+
+    def _connection(self, slot: str) -> SpotifyConnection | None:
+        # The row is read each time: a forgotten user, an unlink or a new login in another
+        # process (`moodwave spotify login`) must take effect at the next playlist.
+        account = self.vault.load(slot)
+        with self._lock:
+            cached = self._connections.get(slot)
+            if account is None:
+                self._connections.pop(slot, None)
+                return None
+            if cached is not None and cached.tokens.refresh_token == account.refresh_token:
+                return cached
+            connection = self.connector.connect(slot, account.refresh_token)
+            self._connections[slot] = connection
+            return connection
+
+    def forget_connection(self, slot: str) -> None:
+        """Drop the cached connection (after a new login, an unlink or a forgotten user)."""
+        with self._lock:
+            self._connections.pop(slot, None)
+
+    # -- the operator's login ------------------------------------------------------------------
+
+    def bot_login_url(self) -> str:
+        return self.authorization.authorize_url(self.signer.issue(BOT_LOGIN_PURPOSE))
+
+    def complete_bot_login(self, code: str, state: str) -> SpotifyAccount:
+        self.signer.verify(state, BOT_LOGIN_PURPOSE)
+        return self._store_grant(BOT_SLOT, None, self.authorization.exchange_code(code))
+
+    # -- users linking their own account -------------------------------------------------------
+
+    def can_link(self, user_id: int) -> bool:
+        if self.vault.linked_account(user_id) is not None:
+            return True  # relinking does not take another place
+        return self.vault.linked_user_count() < self.max_linked_users
+
+    def link_url(self, user_id: int) -> str:
+        if not self.can_link(user_id):
+            raise LinkingUnavailable(self._full_message())
+        return self.authorization.authorize_url(self.signer.issue(LINK_PURPOSE, user_id))
+
+    def complete_link(self, code: str, state: str) -> LinkedAccount:
+        user_id = self.signer.verify(state, LINK_PURPOSE).user_id
+        if user_id is None:
+            raise LinkingUnavailable("this Spotify link names no Moodwave user; start again")
+        if not self.can_link(user_id):
+            raise LinkingUnavailable(self._full_message())
+        grant = self.authorization.exchange_code(code)
+        try:
+            account = self._store_grant(user_slot(user_id), user_id, grant)
+        except SpotifyForbidden as exc:
+            raise LinkingUnavailable(
+                "Spotify does not let this app use your account yet (a development-mode app "
+                "works only for the people its operator added); your playlists keep coming from "
+                "Moodwave's account"
+            ) from exc
+        return LinkedAccount(user_id, account.spotify_user_id, account.display_name)
+
+    def unlink(self, user_id: int) -> bool:
+        self.forget_connection(user_slot(user_id))
+        return self.vault.remove(user_slot(user_id))
+
+    def _store_grant(
+        self, slot: str, owner_user_id: int | None, grant: TokenGrant
+    ) -> SpotifyAccount:
+        if not grant.refresh_token:
+            raise SpotifyNotAuthorized("Spotify gave no refresh token; start again")
+        probe = self.connector.connect(slot, grant.refresh_token, grant)
+        me = probe.call(lambda sp: sp.me())
+        account = SpotifyAccount(
+            slot,
+            owner_user_id,
+            str(me["id"]),
+            me.get("display_name"),
+            grant.scope,
+            probe.tokens.refresh_token,
+        )
+        self.vault.save(account)
+        self.forget_connection(slot)
+        log.info("Spotify account stored in slot %s", slot)
+        return account
+
+    def _full_message(self) -> str:
+        return (
+            f"Moodwave's Spotify app is in development mode, which allows {self.max_linked_users} "
+            "linked people, and they are all taken; your playlists come from Moodwave's account "
+            "and are shared by link"
+        )
+
+
+class _BotOwnedPublisher:
+    """Publishes with the bot-owned account, looked up at each publish so a login made while the
+    bot runs takes effect; links while there is none."""
+
+    def __init__(self, accounts: SpotifyAccounts) -> None:
+        self.accounts = accounts
+        self.links = TrackLinksPublisher()
+
+    def publish(self, draft: PlaylistDraft) -> PublishedPlaylist:
+        try:
+            connection = self.accounts.bot_connection()
+        except SpotifyError as exc:  # e.g. the stored token no longer decrypts
+            log.warning("bot-owned Spotify account unusable, sending links: %s", exc)
+            return self.links.publish(draft)
+        if connection is None:
+            return self.links.publish(draft)
+        publisher = SpotifyPublisher(
+            connection,
+            self.accounts.resolver,
+            self.accounts.deferred,
+            fallback=self.links,
+            public=self.accounts.public_playlists,
+        )
+        return publisher.publish(draft)

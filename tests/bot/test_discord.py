@@ -1,0 +1,403 @@
+"""The real discord.py client, with our adapter, against the fake Discord API on loopback: slash
+commands and button presses arrive as gateway payloads through the client's own parsers, and every
+request the bot makes goes to the fake, which checks Discord's limits. Covered: /start to a playlist
+with buttons, a 👎 that changes the next playlist, buttons pressed after a restart, direct and
+server messages, a voice message reaching the core, a duplicate interaction and message, an error
+in the core, and a check-in delivered from the check-in job's thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.adapters.discord import (
+    PLATFORM,
+    DiscordAdapter,
+    MoodwaveClient,
+    button_rows,
+    render_text,
+)
+from bot.checkins import CheckInJob
+from bot.core import replies
+from bot.core.conversation import Conversation
+from bot.core.events import Button, Incoming, Outgoing, PlaylistEntry, VoiceNote
+from recommender import Mode
+from storage.models import Chat, MoodReport, Reaction, Recommendation, RecommendationItem, User
+from tests.bot.conftest import Harness
+from tests.fakes.discord import FakeDiscord, FakeUser, Gateway, SentMessage, pointed_at
+
+SAD = "I feel drained and a bit sad after a long week"
+COMMANDS = ("start", "help", "mood", "mode", "privacy", "forget", "feel", "like", "dislike", "skip")
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@dataclass
+class Bot:
+    adapter: DiscordAdapter
+    client: MoodwaveClient
+    gateway: Gateway
+
+
+@dataclass
+class RecordingConversation:
+    """The real core behind a wrapper that keeps what reached it, or fails on purpose."""
+
+    inner: Conversation
+    seen: list[Incoming] = field(default_factory=list)
+    fail: bool = False
+
+    def handle(self, event: Incoming) -> list[Outgoing]:
+        self.seen.append(event)
+        if self.fail:
+            raise RuntimeError("the core broke")
+        return self.inner.handle(event)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeDiscord]:
+    with FakeDiscord() as server:
+        yield server
+    server.assert_no_violations()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(conversation: Any, fake: FakeDiscord) -> AsyncIterator[Bot]:
+    """Our adapter's client logged in to the fake (REST only: the gateway is the driver)."""
+    adapter = DiscordAdapter(conversation)
+    client = adapter.build()
+    with pointed_at(fake):
+        try:
+            await client.login(fake.token)
+            yield Bot(adapter, client, Gateway(client, fake))
+        finally:
+            await client.close()
+
+
+def run(scenario: Coroutine[Any, Any, None]) -> None:
+    asyncio.run(scenario)
+
+
+def rows(h: Harness, table: type) -> list[Any]:
+    with h.store.session() as s:
+        return list(s.exec(select(table)))
+
+
+def playlist_message(fake: FakeDiscord, channel: Any) -> SentMessage:
+    """The latest message with reaction buttons in the channel."""
+    found = [m for m in fake.messages(channel) if any(":r:" in c for c in m.custom_ids)]
+    assert found, [m.content for m in fake.messages(channel)]
+    return found[-1]
+
+
+def reaction_id(message: SentMessage, position: int, code: str) -> str:
+    """The custom id of song `position`'s 👍 (l) or 👎 (d) button."""
+    (custom_id,) = [
+        b["custom_id"]
+        for b in message.buttons
+        if b.get("label") == str(position) and b.get("custom_id", "").startswith(f"mw:r:{code}:")
+    ]
+    return str(custom_id)
+
+
+def item_of(h: Harness, custom_id: str) -> RecommendationItem:
+    item_id = int(custom_id.rsplit(":", 1)[1])
+    (item,) = [i for i in rows(h, RecommendationItem) if i.id == item_id]
+    return item
+
+
+# -- slash commands and buttons --------------------------------------------------------------------
+
+
+def test_start_then_mood_gives_a_playlist_with_buttons_within_discords_limits(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake) as bot:
+            assert {c["name"] for c in fake.commands} == set(COMMANDS)
+            ann = fake.create_user("Ann")
+            dm = fake.dm_channel(ann)
+            start = await bot.gateway.slash(ann, dm, "start")
+            assert start.callbacks[0]["type"] == 5  # deferred first: the core may take a while
+            greeting, consent = fake.messages(dm)
+            assert greeting.content.startswith("Hi, I'm Moodwave") and not greeting.loading
+            assert consent.custom_ids == ["mw:privacy:on", "mw:privacy:off"]
+
+            await bot.gateway.press(ann, dm, consent, "mw:privacy:on")
+            assert fake.messages(dm)[-1].content.startswith("Thank you! Research use is on")
+            (user,) = rows(harness, User)
+            assert user.research_consent and user.platform == PLATFORM
+
+            await bot.gateway.slash(ann, dm, "mood", feeling=SAD)
+            playlist = playlist_message(fake, dm)
+            assert len(playlist.rows) == 5
+            assert all(len(row) <= 5 for row in playlist.rows)
+            reactions = [c for c in playlist.custom_ids if c.startswith("mw:r:")]
+            assert len(reactions) == 20  # 👍 and 👎 for each of 10 songs
+            assert {b["emoji"]["name"] for b in playlist.rows[0]} == {"👍"}
+            assert {b["emoji"]["name"] for b in playlist.rows[1]} == {"👎"}
+            assert [b.get("custom_id", "") for b in playlist.rows[4]] == [
+                "mw:mode:lift",
+                "mw:mode:calm",
+                "mw:mode:energise",
+            ]
+            text = "\n".join(m.content for m in fake.messages(dm)[3:])
+            assert "1. [" in text and "10. [" in text and "open.spotify.com/track/" in text
+            assert all(len(m.content) <= 2000 for m in fake.messages(dm))
+
+    run(scenario())
+
+
+@SQLITE_ONLY
+def test_a_dislike_button_is_stored_and_the_next_playlist_lacks_that_song(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake) as bot:
+            ann = fake.create_user("Ann")
+            dm = fake.dm_channel(ann)
+            await bot.gateway.slash(ann, dm, "mood", feeling=SAD)
+            first = playlist_message(fake, dm)
+            dislike = reaction_id(first, 2, "d")
+            pressed = await bot.gateway.press(ann, dm, first, dislike)
+
+            note = fake.messages(dm)[-1]
+            assert pressed.callbacks[0]["data"].get("flags") == 64  # only the presser sees it
+            assert note.ephemeral and note.content.startswith("Noted: not")
+            (reaction,) = rows(harness, Reaction)
+            disliked = item_of(harness, dislike)
+            assert reaction.kind == "dislike" and reaction.item_id == disliked.id
+
+            # Past the 24-hour no-repeat window only the dislike keeps a song out.
+            harness.clock.advance(timedelta(hours=25))
+            await bot.gateway.slash(ann, dm, "mood", feeling=SAD)
+            second = playlist_message(fake, dm)
+            assert second.id != first.id
+            first_songs = {item_of(harness, c).song_id for c in first.custom_ids if ":r:l:" in c}
+            second_songs = {item_of(harness, c).song_id for c in second.custom_ids if ":r:l:" in c}
+            assert disliked.song_id not in second_songs
+            assert first_songs & second_songs  # the other songs may come again
+
+    run(scenario())
+
+
+@SQLITE_ONLY
+def test_buttons_keep_working_after_a_restart(harness: Harness, fake: FakeDiscord) -> None:
+    async def scenario() -> None:
+        ann = fake.create_user("Ann")
+        dm = fake.dm_channel(ann)
+        async with running_bot(harness.conversation, fake) as bot:
+            await bot.gateway.slash(ann, dm, "mood", feeling=SAD)
+        playlist = playlist_message(fake, dm)
+
+        core = harness.conversation  # a new process: a new core on the same database
+        restarted = Conversation(
+            core.store, core.estimator, core.recommender, core.catalog, rules=core.rules
+        )
+        async with running_bot(restarted, fake) as bot:
+            like = reaction_id(playlist, 1, "l")
+            await bot.gateway.press(ann, dm, playlist, like)
+            assert fake.messages(dm)[-1].content.startswith("Noted: you like")
+            await bot.gateway.press(ann, dm, playlist, "mw:mode:calm")
+            assert fake.messages(dm)[-1].content == replies.mode_set(Mode.CALM)
+
+        (reaction,) = rows(harness, Reaction)
+        assert reaction.kind == "like" and reaction.item_id == item_of(harness, like).id
+        (user,) = rows(harness, User)
+        assert user.preferred_mode == "calm"
+
+    run(scenario())
+
+
+# -- messages --------------------------------------------------------------------------------------
+
+
+@SQLITE_ONLY
+def test_direct_messages_and_addressed_server_messages_get_a_playlist(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake) as bot:
+            ann = fake.create_user("Ann")
+            dm = fake.dm_channel(ann)
+            await bot.gateway.say(ann, dm, SAD)
+            playlist = playlist_message(fake, dm)
+            assert playlist.interaction_id is None and len(playlist.custom_ids) == 23
+            assert fake.messages(dm)[0].content.startswith("You sound")
+            assert fake.typing_count(dm) >= 1
+            await bot.gateway.say(ann, dm, "/mode calm")  # typed, not picked from the menu
+            assert fake.messages(dm)[-1].content == replies.mode_set(Mode.CALM)
+
+            lounge = fake.guild_channel("lounge")
+            bob = fake.create_user("Bob")
+            await bot.gateway.say(bob, lounge, "so happy and excited today")  # not addressed
+            other_bot = FakeUser(fake.snowflake(), "otherbot", bot=True)
+            await bot.gateway.say(other_bot, lounge, "happy happy", mention_bot=True)
+            assert fake.messages(lounge) == []
+
+            await bot.gateway.say(bob, lounge, "so happy and excited today", mention_bot=True)
+            answer = playlist_message(fake, lounge)
+            await bot.gateway.say(bob, lounge, "calm and relaxed now", reply_to=answer)
+            assert len([m for m in fake.messages(lounge) if m.custom_ids]) == 2
+
+            chill = fake.guild_channel("chill-room")
+            await bot.gateway.slash(bob, chill, "mood", feeling="calm and content")
+            assert playlist_message(fake, chill).interaction_id is not None
+
+        chats = {c.external_id: c for c in rows(harness, Chat)}
+        assert chats[str(dm.id)].kind == "private"
+        assert chats[str(lounge.id)].kind == "group"
+        assert chats[str(lounge.id)].title == "lounge"
+        assert (chats[str(chill.id)].kind, chats[str(chill.id)].title) == ("group", "chill-room")
+        texts = {r.text for r in rows(harness, MoodReport)}
+        assert "so happy and excited today" in texts  # the mention is not part of the mood
+
+    run(scenario())
+
+
+@SQLITE_ONLY
+def test_a_voice_message_is_downloaded_and_handed_to_the_core(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    core = RecordingConversation(harness.conversation)
+    audio = b"OggS\x00fake-opus-voice-note" * 50
+
+    async def scenario() -> None:
+        async with running_bot(core, fake) as bot:
+            ann = fake.create_user("Ann")
+            dm = fake.dm_channel(ann)
+            await bot.gateway.say(ann, dm, "", attachments=[fake.voice_attachment(audio)])
+            (event,) = core.seen
+            assert event.payload == VoiceNote(audio, "audio/ogg")
+            assert fake.messages(dm)[-1].content == replies.VOICE_UNSUPPORTED
+
+            huge = fake.voice_attachment(b"tiny", size=25 * 1024 * 1024)
+            await bot.gateway.say(ann, dm, "", attachments=[huge])
+            assert len(core.seen) == 1  # refused before download, never reached the core
+            assert fake.messages(dm)[-1].content == replies.VOICE_TOO_BIG
+            assert len(fake.requests("GET", "/attachments/")) == 1
+
+    run(scenario())
+
+
+# -- duplicates, errors, check-ins -----------------------------------------------------------------
+
+
+@SQLITE_ONLY
+def test_a_duplicate_interaction_or_message_is_handled_once(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake) as bot:
+            ann = fake.create_user("Ann")
+            dm = fake.dm_channel(ann)
+            payload = fake.slash_command(ann, dm, "mood", feeling=SAD)
+            await bot.gateway.dispatch_interaction(payload)
+            await bot.gateway.dispatch_interaction(payload)  # delivered again
+            assert len(fake.interaction(int(payload["id"])).callbacks) == 1
+            assert len(rows(harness, MoodReport)) == 1
+
+            message = fake.user_message(ann, dm, "happy and excited")
+            await bot.gateway.dispatch_message(message)
+            sent = len(fake.messages(dm))
+            await bot.gateway.dispatch_message(message)  # the core drops the redelivery
+            assert len(fake.messages(dm)) == sent
+            assert len(rows(harness, MoodReport)) == 2
+            assert len(rows(harness, Recommendation)) == 2
+
+    run(scenario())
+
+
+@SQLITE_ONLY
+def test_an_error_in_the_core_gives_the_apology_and_the_bot_carries_on(
+    harness: Harness, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    core = RecordingConversation(harness.conversation, fail=True)
+
+    async def scenario() -> None:
+        async with running_bot(core, fake) as bot:
+            ann = fake.create_user("Ann")
+            dm = fake.dm_channel(ann)
+            with caplog.at_level(logging.ERROR, logger="bot.adapters.discord"):
+                await bot.gateway.slash(ann, dm, "mood", feeling=SAD)
+                apology = fake.messages(dm)[-1]
+                assert apology.content == replies.APOLOGY and not apology.loading
+                await bot.gateway.say(ann, dm, SAD)
+                assert fake.messages(dm)[-1].content == replies.APOLOGY
+            core.fail = False
+            await bot.gateway.slash(ann, dm, "help")
+            assert fake.messages(dm)[-1].content.startswith("How to use Moodwave")
+
+    run(scenario())
+    assert "failed to answer Discord" in caplog.text and "RuntimeError" in caplog.text
+    assert fake.token not in caplog.text
+
+
+@SQLITE_ONLY
+def test_a_checkin_from_the_job_thread_appears_in_the_channel(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake) as bot:
+            ann = fake.create_user("Ann")
+            dm = fake.dm_channel(ann)
+            await bot.gateway.slash(ann, dm, "mood", feeling=SAD)
+            job = CheckInJob(
+                harness.store,
+                harness.conversation,
+                PLATFORM,
+                bot.adapter.deliver_checkin,
+                timedelta(hours=12),
+            )
+            harness.clock.advance(timedelta(minutes=31))
+            assert await asyncio.to_thread(job.run_once) == 1
+            question = fake.messages(dm)[-1]
+            assert question.interaction_id is None
+            assert question.content.startswith("How do you feel now?")
+
+            await bot.gateway.slash(ann, dm, "feel", feeling="much calmer now, hopeful")
+            assert fake.messages(dm)[-1].content.startswith("Thanks for telling me.")
+
+    run(scenario())
+
+
+# -- rendering within Discord's limits -------------------------------------------------------------
+
+
+def _entries(count: int) -> tuple[PlaylistEntry, ...]:
+    return tuple(
+        PlaylistEntry(100 + i, i + 1, f"Song {i + 1}", "Artist", "a reason", f"https://x/{i}")
+        for i in range(count)
+    )
+
+
+def test_more_than_ten_songs_keep_the_last_row_for_the_replys_own_buttons() -> None:
+    modes = tuple(Button(m.label, f"mode:{m.value}") for m in Mode if m != Mode.MATCH)
+    out = Outgoing("songs", (modes,), _entries(12), link="https://open.spotify.com/playlist/p")
+    layout = button_rows(out)
+    assert len(layout) == 5 and all(len(row) <= 5 for row in layout)
+    reacted = {b.action for row in layout[:4] for b in row}
+    assert reacted == {f"r:{c}:{100 + i}" for c in "ld" for i in range(10)}  # songs 1-10
+    assert [b.label for b in layout[4]] == [*(b.label for b in modes), "Open the playlist"]
+
+
+def test_own_buttons_that_do_not_fit_are_packed_with_the_playlist_link_first() -> None:
+    many = tuple((Button(f"choice {i}", f"pick:{i}"),) for i in range(7))
+    out = Outgoing("songs", many, _entries(10), link="https://open.spotify.com/playlist/p")
+    last = button_rows(out)[4]
+    assert [b.label for b in last] == ["Open the playlist", *(f"choice {i}" for i in range(4))]
+
+
+def test_long_replies_are_split_at_line_ends_within_2000_characters() -> None:
+    lines = [f"line {i} " + "x" * 50 for i in range(100)]
+    chunks = render_text(Outgoing("\n".join(lines)))
+    assert len(chunks) > 1 and all(len(c) <= 2000 for c in chunks)
+    assert [line for c in chunks for line in c.split("\n")] == lines
+    assert render_text(Outgoing("y" * 4500)) == ["y" * 2000, "y" * 2000, "y" * 500]
