@@ -171,6 +171,7 @@ def build_app(settings: Settings) -> Moodwave:
         checkin_delay=settings.checkin_delay,
         playlist_size=settings.playlist_size,
         max_message_chars=settings.max_message_chars,
+        mix_wait=settings.mix_wait,
     )
     conversation = Conversation(
         store,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -65,16 +66,56 @@ class CheckInJob:
         return sent
 
 
-def start_scheduler(job: CheckInJob, every_seconds: float) -> BackgroundScheduler:
-    """Run the job in a background thread; one run at a time, missed runs coalesced."""
+class MixJob:
+    """Closes group mixes whose answering time is over and sends each chat its shared playlist.
+    Claimed like check-ins, so with several replicas a mix is closed once."""
+
+    def __init__(
+        self,
+        store: Store,
+        conversation: Conversation,
+        platform: str,
+        send: Callable[[str, Outgoing], None],
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.store = store
+        self.conversation = conversation
+        self.platform = platform
+        self.send = send
+        self.lease = lease
+
+    def run_once(self) -> int:
+        closed = 0
+        for due in self.store.claim_due_mixes(self.platform, self.conversation.clock(), self.lease):
+            for out in self.conversation.close_mix(due):
+                try:
+                    self.send(due.chat_external_id, out)
+                except Exception:  # the playlist is stored; the chat can ask again
+                    log.exception("could not send mix %s to its chat", due.mix_id)
+            closed += 1
+        return closed
+
+
+class Job(Protocol):
+    def run_once(self) -> int: ...
+
+
+def start_scheduler(jobs: Job | list[Job], every_seconds: float) -> BackgroundScheduler:
+    """Run the jobs in a background thread, one run at a time, missed runs coalesced."""
+    chosen = jobs if isinstance(jobs, list) else [jobs]
+
+    def run_all() -> None:
+        for job in chosen:
+            job.run_once()
+
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
-        job.run_once,
+        run_all,
         "interval",
         seconds=every_seconds,
         max_instances=1,
         coalesce=True,
-        id="checkins",
+        id="due-work",
     )
     scheduler.start()
     return scheduler

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import uvicorn
@@ -23,7 +23,8 @@ from telegram.ext import Application
 from bot.adapters import discord as discord_adapter
 from bot.adapters import telegram as telegram_adapter
 from bot.app import ConfigurationError, Moodwave
-from bot.checkins import CheckInJob, Deliver, start_scheduler
+from bot.checkins import CheckInJob, Deliver, Job, MixJob, start_scheduler
+from bot.core.events import Outgoing
 from bot.settings import Settings
 from bot.web import WEBHOOK_PATH, telegram_webhook_routes, web_app
 
@@ -40,15 +41,16 @@ class Bots:
         self.settings = settings
         self.schedulers: list[BackgroundScheduler] = []
 
-    def checkins_for(self, platform: str, deliver: Deliver) -> None:
-        job = CheckInJob(
-            self.app.store,
-            self.app.conversation,
-            platform,
-            deliver,
-            self.settings.checkin_answer_window,
-        )
-        self.schedulers.append(start_scheduler(job, self.settings.checkin_poll_seconds))
+    def jobs_for(
+        self, platform: str, deliver: Deliver, send: Callable[[str, Outgoing], None]
+    ) -> None:
+        """The check-in and group-mix jobs of one platform, started once its bot can send."""
+        store, conversation = self.app.store, self.app.conversation
+        jobs: list[Job] = [
+            CheckInJob(store, conversation, platform, deliver, self.settings.checkin_answer_window),
+            MixJob(store, conversation, platform, send),
+        ]
+        self.schedulers.append(start_scheduler(jobs, self.settings.checkin_poll_seconds))
 
     def telegram(self) -> tuple[telegram_adapter.TelegramAdapter, TelegramApp]:
         settings, store = self.settings, self.app.store
@@ -57,7 +59,7 @@ class Bots:
         adapter = telegram_adapter.TelegramAdapter(
             self.app.conversation,
             lambda old, new: store.migrate_chat(platform, old, new),
-            on_ready=lambda: self.checkins_for(platform, adapter.deliver_checkin),
+            on_ready=lambda: self.jobs_for(platform, adapter.deliver_checkin, adapter.deliver),
         )
         api = settings.telegram_api_url.rstrip("/")
         application = adapter.build(
@@ -72,7 +74,7 @@ class Bots:
         platform = discord_adapter.PLATFORM
         adapter = discord_adapter.DiscordAdapter(
             self.app.conversation,
-            on_ready=lambda: self.checkins_for(platform, adapter.deliver_checkin),
+            on_ready=lambda: self.jobs_for(platform, adapter.deliver_checkin, adapter.deliver),
         )
         self.app.notifier.register(platform, adapter.deliver)
         return adapter

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     checkin_delay: timedelta = timedelta(hours=1)
     checkin_answer_window: timedelta = timedelta(hours=12)
     checkin_poll_seconds: float = 15.0
+    mix_wait: timedelta = timedelta(minutes=3)
     playlist_size: int = 10
     max_message_chars: int = 4000
 
@@ -71,7 +72,7 @@ class Settings(BaseSettings):
     def _empty_data_dir_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
-    @field_validator("checkin_delay", "checkin_answer_window", mode="before")
+    @field_validator("checkin_delay", "checkin_answer_window", "mix_wait", mode="before")
     @classmethod
     def _friendly_duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value

@@ -2,10 +2,12 @@
 
 from storage.engine import make_engine
 from storage.migrate import downgrade, is_up_to_date, upgrade
-from storage.store import DueCheckIn, NewItem, NewMood, ReactionFact, Store
+from storage.store import DueCheckIn, DueMix, MixMood, NewItem, NewMood, ReactionFact, Store
 
 __all__ = [
     "DueCheckIn",
+    "DueMix",
+    "MixMood",
     "NewItem",
     "NewMood",
     "ReactionFact",

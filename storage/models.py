@@ -58,6 +58,12 @@ class MoodReport(SQLModel, table=True):
     arousal: float
     confidence: float
     model_version: str = Field(max_length=64)
+    # A voice note keeps both readings that were fused: the words' mood and the voice's arousal.
+    text_valence: float | None = None
+    text_arousal: float | None = None
+    prosody_arousal: float | None = None
+    prosody_confidence: float | None = None
+    duration_s: float | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -185,3 +191,32 @@ class SpotifyTrackMatch(SQLModel, table=True):
     query_key: str = Field(primary_key=True, max_length=512)  # normalised "artist|title"
     spotify_id: str | None = Field(default=None, max_length=64)
     searched_at: datetime = Field(default_factory=utcnow)
+
+
+class GroupMix(SQLModel, table=True):
+    """A group chat's /mix: members give their mood until `due_at`, then one playlist for all.
+    Status: open -> closing (claimed by one job run) -> done | empty (nobody answered)."""
+
+    __tablename__ = "group_mix"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(foreign_key="chat.id", index=True)
+    started_by_id: int = Field(foreign_key="user.id", index=True)
+    strategy: str = Field(max_length=16)
+    status: str = Field(default="open", max_length=16, index=True)
+    due_at: datetime = Field(index=True)
+    claimed_at: datetime | None = None
+    recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class GroupMixMember(SQLModel, table=True):
+    """One member's mood for a mix (their latest answer counts)."""
+
+    __tablename__ = "group_mix_member"
+    __table_args__ = (UniqueConstraint("mix_id", "user_id", name="uq_mix_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mix_id: int = Field(foreign_key="group_mix.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    mood_report_id: int = Field(foreign_key="mood_report.id")

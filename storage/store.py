@@ -23,6 +23,8 @@ from storage.models import (
     CatalogSong,
     Chat,
     CheckIn,
+    GroupMix,
+    GroupMixMember,
     MoodReport,
     Playlist,
     ProcessedUpdate,
@@ -45,6 +47,11 @@ class NewMood:
     arousal: float
     confidence: float
     model_version: str
+    text_valence: float | None = None
+    text_arousal: float | None = None
+    prosody_arousal: float | None = None
+    prosody_confidence: float | None = None
+    duration_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,27 @@ class DueCheckIn:
     user_external_id: str
     chat_kind: str
     mood_before: MoodReport
+
+
+@dataclass(frozen=True)
+class DueMix:
+    """A claimed group mix whose answering time is over."""
+
+    mix_id: int
+    chat_id: int
+    platform: str
+    chat_external_id: str
+    strategy: str
+    started_by_id: int
+
+
+@dataclass(frozen=True)
+class MixMood:
+    """A member's mood for a mix: what they said, or their last known mood in the chat."""
+
+    user: User
+    report: MoodReport
+    answered: bool
 
 
 @dataclass(frozen=True)
@@ -198,6 +226,11 @@ class Store:
             arousal=mood.arousal,
             confidence=mood.confidence,
             model_version=mood.model_version,
+            text_valence=mood.text_valence,
+            text_arousal=mood.text_arousal,
+            prosody_arousal=mood.prosody_arousal,
+            prosody_confidence=mood.prosody_confidence,
+            duration_s=mood.duration_s,
         )
         with self.session() as s:
             s.add(report)
@@ -379,23 +412,28 @@ class Store:
     # -- check-ins -----------------------------------------------------------------------------
 
     def schedule_checkin(
-        self, recommendation: Recommendation, mood_before_id: int, due_at: datetime
+        self,
+        recommendation: Recommendation,
+        mood_before_id: int,
+        due_at: datetime,
+        user_id: int | None = None,
     ) -> CheckIn:
         """Write the check-in for a recommendation. An older one in the same chat that was not
         asked yet is superseded: the person hears "how do you feel now?" once, about the latest."""
         assert recommendation.id is not None
+        user_id = user_id if user_id is not None else recommendation.user_id
         with self.session() as s:
             s.execute(
                 update(CheckIn)
                 .where(
-                    col(CheckIn.user_id) == recommendation.user_id,
+                    col(CheckIn.user_id) == user_id,
                     col(CheckIn.chat_id) == recommendation.chat_id,
                     col(CheckIn.status) == "pending",
                 )
                 .values(status="superseded")
             )
             checkin = CheckIn(
-                user_id=recommendation.user_id,
+                user_id=user_id,
                 chat_id=recommendation.chat_id,
                 recommendation_id=recommendation.id,
                 mood_before_id=mood_before_id,
@@ -520,6 +558,127 @@ class Store:
         with self.session() as s:
             return s.get(CheckIn, checkin_id)
 
+    # -- group mixes ---------------------------------------------------------------------------
+
+    def open_mix(self, chat_id: int) -> GroupMix | None:
+        with self.session() as s:
+            return s.exec(
+                select(GroupMix).where(GroupMix.chat_id == chat_id, GroupMix.status == "open")
+            ).first()
+
+    def start_mix(self, chat_id: int, user_id: int, strategy: str, due_at: datetime) -> GroupMix:
+        mix = GroupMix(chat_id=chat_id, started_by_id=user_id, strategy=strategy, due_at=due_at)
+        with self.session() as s:
+            s.add(mix)
+            s.commit()
+            s.refresh(mix)
+            return mix
+
+    def join_mix(self, mix_id: int, user_id: int, mood_report_id: int) -> int:
+        """Record a member's mood for the mix (a second answer replaces the first); returns how
+        many members have answered."""
+        with self.session() as s:
+            member = s.exec(
+                select(GroupMixMember).where(
+                    GroupMixMember.mix_id == mix_id, GroupMixMember.user_id == user_id
+                )
+            ).first()
+            if member is None:
+                s.add(GroupMixMember(mix_id=mix_id, user_id=user_id, mood_report_id=mood_report_id))
+            else:
+                member.mood_report_id = mood_report_id
+                s.add(member)
+            s.commit()
+            return int(
+                s.exec(
+                    select(func.count())
+                    .select_from(GroupMixMember)
+                    .where(GroupMixMember.mix_id == mix_id)
+                ).one()
+            )
+
+    def claim_due_mixes(self, platform: str, now: datetime, lease: timedelta) -> list[DueMix]:
+        """Claim mixes whose time is up, one claimer per mix (as with check-ins)."""
+        due = and_(
+            or_(
+                and_(col(GroupMix.status) == "open", col(GroupMix.due_at) <= now),
+                and_(col(GroupMix.status) == "closing", col(GroupMix.claimed_at) <= now - lease),
+            ),
+            col(GroupMix.chat_id).in_(_chats_of(platform, None)),
+        )
+        claimed: list[DueMix] = []
+        with self.session() as s:
+            rows = s.exec(
+                select(GroupMix).where(due).limit(50).with_for_update(skip_locked=True)
+            ).all()
+            won = [row for row in rows if self._claim_mix(s, row, now)]
+            s.commit()
+            for row in won:
+                chat = s.get(Chat, row.chat_id)
+                if chat is not None and row.id is not None:
+                    claimed.append(
+                        DueMix(
+                            row.id,
+                            row.chat_id,
+                            chat.platform,
+                            chat.external_id,
+                            row.strategy,
+                            row.started_by_id,
+                        )
+                    )
+        return claimed
+
+    @staticmethod
+    def _claim_mix(s: Session, row: GroupMix, now: datetime) -> bool:
+        same_claim = (
+            col(GroupMix.claimed_at).is_(None)
+            if row.claimed_at is None
+            else col(GroupMix.claimed_at) == row.claimed_at
+        )
+        result = s.execute(
+            update(GroupMix)
+            .where(col(GroupMix.id) == row.id, col(GroupMix.status) == row.status, same_claim)
+            .values(status="closing", claimed_at=now)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def mix_moods(self, mix_id: int, chat_id: int, since: datetime) -> list[MixMood]:
+        """Members who answered, then everyone else with a mood in this chat since `since` (their
+        latest), so a member who stayed quiet still counts with how they last felt."""
+        with self.session() as s:
+            answered = s.exec(
+                select(User, MoodReport)
+                .join(GroupMixMember, col(GroupMixMember.user_id) == User.id)
+                .join(MoodReport, col(GroupMixMember.mood_report_id) == MoodReport.id)
+                .where(GroupMixMember.mix_id == mix_id)
+                .order_by(col(GroupMixMember.id))
+            ).all()
+            moods = [MixMood(user, report, True) for user, report in answered]
+            seen = {user.id for user, _ in answered}
+            recent = s.exec(
+                select(User, MoodReport)
+                .join(MoodReport, col(MoodReport.user_id) == User.id)
+                .where(MoodReport.chat_id == chat_id, MoodReport.created_at >= since)
+                .order_by(col(MoodReport.id).desc())
+            ).all()
+            for user, report in recent:
+                if user.id not in seen:
+                    seen.add(user.id)
+                    moods.append(MixMood(user, report, False))
+            return moods
+
+    def finish_mix(self, mix_id: int, recommendation_id: int | None) -> None:
+        with self.session() as s:
+            s.execute(
+                update(GroupMix)
+                .where(col(GroupMix.id) == mix_id)
+                .values(
+                    status="done" if recommendation_id else "empty",
+                    recommendation_id=recommendation_id,
+                )
+            )
+            s.commit()
+
     # -- forgetting ----------------------------------------------------------------------------
 
     def forget_user(self, user_id: int) -> dict[str, int]:
@@ -531,7 +690,17 @@ class Store:
             item_ids = select(RecommendationItem.id).where(
                 col(RecommendationItem.recommendation_id).in_(rec_ids)
             )
+            mix_ids = select(GroupMix.id).where(GroupMix.started_by_id == user_id)
             steps: list[tuple[str, Any]] = [
+                (
+                    "group_mix_member",
+                    delete(GroupMixMember).where(
+                        or_(
+                            col(GroupMixMember.user_id) == user_id,
+                            col(GroupMixMember.mix_id).in_(mix_ids),
+                        )
+                    ),
+                ),
                 # Reactions by anyone on this user's items (group members) and by this user.
                 (
                     "reaction",
@@ -567,6 +736,15 @@ class Store:
                     ),
                 ),
             ]
+            # A mix this user started loses its playlist link before the playlist goes.
+            s.execute(
+                update(GroupMix)
+                .where(col(GroupMix.recommendation_id).in_(rec_ids))
+                .values(recommendation_id=None)
+            )
+            steps.append(
+                ("group_mix", delete(GroupMix).where(col(GroupMix.started_by_id) == user_id))
+            )
             for table, statement in steps:
                 counts[table] = int(s.execute(statement).rowcount)  # type: ignore[attr-defined]
             counts["chat"] = self._forget_private_chats(s, user_id)

@@ -29,6 +29,7 @@ from bot.core.events import (
     VoiceNote,
     command_action,
 )
+from bot.core.mixes import GroupMixes
 from nlp import Mood, MoodEstimator
 from recommender import (
     Mode,
@@ -40,10 +41,10 @@ from recommender import (
     TrackLinksPublisher,
     target_mood,
 )
-from recommender.ranking import Feedback, LearningRecommender
+from recommender.ranking import Feedback, LearningRecommender, RankedSong, TasteProfile
 from recommender.reasons import mood_words
 from recommender.taste import ReactionSignal, taste_from_reactions
-from storage import DueCheckIn, NewItem, NewMood, Store
+from storage import DueCheckIn, DueMix, NewItem, NewMood, Store
 from storage.models import Chat, MoodReport, Playlist, Recommendation, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class ConversationRules:
     playlist_size: int = 10
     max_message_chars: int = 4000
     recent_window: timedelta = timedelta(hours=24)  # songs sent within it are not repeated
+    mix_wait: timedelta = timedelta(minutes=3)  # how long a group /mix collects moods
 
 
 class Conversation:
@@ -90,6 +92,7 @@ class Conversation:
         self.rules = rules or ConversationRules()
         self.clock = clock
         self.spotify_accounts = spotify_accounts
+        self.mixes = GroupMixes(self, self.rules.mix_wait)
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -146,6 +149,8 @@ class Conversation:
             return self._privacy(user, args)
         if name == "forget":
             return self._forget(user, args)
+        if name == "mix":
+            return self.mixes.start(user, chat, args)
         if name == "spotify":
             return self._spotify(user, args)
         if name == "feel":
@@ -220,13 +225,21 @@ class Conversation:
             notes.append(Outgoing(replies.READ_IN_PART))
         if not mood.is_readable:
             return [*notes, Outgoing(replies.UNREADABLE_MOOD)]
+        if chat.kind == ChatKind.GROUP.value:
+            joined = self.mixes.contribute(user, chat, text, mood)
+            if joined is not None:
+                return notes + joined
         checkin = self.store.open_checkin(user.id, chat.id)
         if checkin is not None and checkin.id is not None:
             return notes + self._answer_checkin(
                 user, chat, checkin.id, checkin.mood_before_id, text, mood
             )
-        report = self.store.add_mood_report(user.id, chat.id, _new_mood(text, "text", mood))
+        report = self.store_mood(user, chat, text, "text", mood)
         return notes + self._recommend(user, chat, report, mood)
+
+    def store_mood(self, user: User, chat: Chat, text: str, source: str, mood: Mood) -> MoodReport:
+        assert user.id is not None and chat.id is not None
+        return self.store.add_mood_report(user.id, chat.id, _new_mood(text, source, mood))
 
     def _feel(self, user: User, chat: Chat, text: str) -> list[Outgoing]:
         """An explicit check-in answer: only meaningful while a check-in is open."""
@@ -251,21 +264,45 @@ class Conversation:
     # -- recommending --------------------------------------------------------------------------
 
     def _recommend(self, user: User, chat: Chat, report: MoodReport, mood: Mood) -> list[Outgoing]:
-        assert user.id is not None and chat.id is not None and report.id is not None
+        assert user.id is not None and report.id is not None
         mode = Mode.parse(user.preferred_mode) or Mode.MATCH
         now = self.clock()
-        taste = taste_from_reactions(
+        ranked = self.recommender.recommend(
+            RecommendationRequest(
+                mood, mode, self.taste_of(user, now), self.rules.playlist_size, user.pseudonym
+            )
+        )
+        if not ranked:
+            return [Outgoing(replies.NO_SONGS)]
+        recommendation, out = self.send_playlist(
+            user, chat, report, mood, mode, ranked, self.recommender.strategy, now
+        )
+        self.store.schedule_checkin(recommendation, report.id, now + self.rules.checkin_delay)
+        return [out]
+
+    def taste_of(self, user: User, now: datetime) -> TasteProfile:
+        assert user.id is not None
+        return taste_from_reactions(
             [
                 ReactionSignal(f.kind, f.track_id, f.artist, f.genres)
                 for f in self.store.reaction_facts(user.id)
             ],
             self.store.recent_track_ids(user.id, now - self.rules.recent_window),
         )
-        ranked = self.recommender.recommend(
-            RecommendationRequest(mood, mode, taste, self.rules.playlist_size, user.pseudonym)
-        )
-        if not ranked:
-            return [Outgoing("I couldn't find songs for that mood in the catalog, sorry.")]
+
+    def send_playlist(
+        self,
+        user: User,
+        chat: Chat,
+        report: MoodReport,
+        mood: Mood,
+        mode: Mode,
+        ranked: list[RankedSong],
+        strategy: str,
+        now: datetime,
+    ) -> tuple[Recommendation, Outgoing]:
+        """Store the ranked list as a recommendation, publish it, and render the reply."""
+        assert user.id is not None and chat.id is not None and report.id is not None
         goal = target_mood(mood, mode)
         recommendation, items = self.store.save_recommendation(
             Recommendation(
@@ -275,7 +312,7 @@ class Conversation:
                 mode=mode.value,
                 target_valence=goal.valence,
                 target_arousal=goal.arousal,
-                strategy=self.recommender.strategy,
+                strategy=strategy,
                 model_version=self.recommender.version,
             ),
             [NewItem(self.catalog.db_id(r.song.track_id), r.score, r.reason) for r in ranked],
@@ -293,19 +330,17 @@ class Conversation:
                 external_id=published.external_id,
             )
         )
-        self.store.schedule_checkin(recommendation, report.id, now + self.rules.checkin_delay)
         entries = tuple(
             PlaylistEntry(item.id or 0, item.position, r.song.name, r.song.artist, r.reason, url)
             for item, r, url in zip(items, ranked, published.track_urls, strict=True)
         )
-        return [
-            Outgoing(
-                replies.playlist_header(mood, mode, title),
-                entries=entries,
-                link=published.url,
-                buttons=_mode_row(mode),
-            )
-        ]
+        out = Outgoing(
+            replies.playlist_header(mood, mode, title),
+            entries=entries,
+            link=published.url,
+            buttons=_mode_row(mode),
+        )
+        return recommendation, out
 
     def _publish(self, user: User, draft: PlaylistDraft) -> PublishedPlaylist:
         publisher = self.publisher
@@ -346,6 +381,15 @@ class Conversation:
         return [Outgoing(replies.reaction_noted(kind.value, song.name if song else "that song"))]
 
     # -- check-ins -----------------------------------------------------------------------------
+
+    def close_mix(self, due: DueMix) -> list[Outgoing]:
+        """The shared playlist of a group mix whose time is up (called by the mix job)."""
+        try:
+            return self.mixes.close(due)
+        except Exception:
+            log.exception("failed to close group mix %s", due.mix_id)
+            self.store.finish_mix(due.mix_id, None)
+            return [Outgoing(replies.APOLOGY)]
 
     def checkin_question(self, due: DueCheckIn) -> Outgoing:
         user = self.store.user(due.user_id)

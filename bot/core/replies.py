@@ -3,6 +3,8 @@ be reviewed (and later translated) in one place."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.events import Button, Outgoing, command_action
 from nlp import Mood
 from recommender import Mode
@@ -17,6 +19,8 @@ GREETING = (
 HELP = """\
 How to use Moodwave:
 - Just write how you feel: I read the mood and send songs for it.
+- /mix in a group chat: one shared playlist from everyone's mood.
+- /spotify link: playlists in your own Spotify account (when set up).
 - /mode: what the music should do (match my mood, lift me up, calm me down, energise me).
 - like N, dislike N, skip N (or the buttons): react to song N of the latest playlist.
 - /privacy: see or change whether your anonymised mood logs may be used for research.
@@ -66,6 +70,43 @@ READ_IN_PART = (
     "That's more than my mood model reads at once: I kept all of it, and the mood comes from "
     "its beginning."
 )
+
+MIX_ONLY_IN_GROUPS = "/mix makes one playlist for a group chat: add me to a group and try it there."
+MIX_ALREADY_OPEN = "A mix is already collecting moods here: just tell me how you feel!"
+MIX_STRATEGIES = (
+    "How should I mix? /mix (least misery: nobody gets songs they'd hate, the default), "
+    "/mix average, or /mix fair-turns (everyone gets their favourite in turn)."
+)
+MIX_EMPTY = (
+    "Nobody told me their mood for the mix, so there's no playlist this time. /mix to try again."
+)
+
+
+def mix_started(name: str | None, wait: timedelta, strategy: str) -> str:
+    minutes = max(1, round(wait.total_seconds() / 60))
+    who = f"{name} started a group mix" if name else "Group mix started"
+    return (
+        f"{who}! Everyone: tell me in a word or two how you feel (reply to me, or /feel ...). "
+        f"In {minutes} minute{'s' if minutes != 1 else ''} I'll send one playlist for all "
+        f"({strategy.replace('-', ' ')})."
+    )
+
+
+def mix_joined(name: str | None, mood: Mood, count: int) -> str:
+    who = name or "You"
+    return f"{who}: {mood_words(mood.valence, mood.arousal)}. ({count} in the mix so far)"
+
+
+def mix_ready(names: list[str], quiet: int, strategy: str) -> str:
+    also = (
+        f", plus {quiet} quieter member{'s' if quiet != 1 else ''} by their last mood"
+        if quiet
+        else ""
+    )
+    return f"The mix is ready, for {', '.join(names)}{also} ({strategy.replace('-', ' ')}):"
+
+
+NO_SONGS = "I couldn't find songs for that mood in the catalog, sorry."
 
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 

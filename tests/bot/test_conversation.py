@@ -215,3 +215,59 @@ def test_text_beyond_the_models_window_is_said_to_be_read_in_part(harness: Harne
     assert note.text == replies.READ_IN_PART and playlist.entries
     (only,) = harness.send(TextMessage("cheerful"))
     assert only.entries
+
+
+def test_group_mix_collects_moods_and_sends_one_playlist(harness: Harness) -> None:
+    from bot.checkins import MixJob
+
+    sent: list[tuple[str, str]] = []
+    job = MixJob(
+        harness.store, harness.conversation, "test", lambda chat, out: sent.append((chat, out.text))
+    )
+
+    def say(user: str, name: str, payload):  # type: ignore[no-untyped-def]
+        return harness.send(payload, user=user, chat="g9", kind=ChatKind.GROUP, name=name)
+
+    (private,) = harness.send(Command("mix"), user="solo")
+    assert private.text == replies.MIX_ONLY_IN_GROUPS
+    say("u0", "Zed", TextMessage("bored and flat"))  # a quiet member with a known mood
+    harness.clock.advance(timedelta(minutes=1))
+    (started,) = say("u1", "Ann", Command("mix"))
+    assert "group mix" in started.text and "least misery" in started.text
+    assert say("u2", "Bea", Command("mix"))[0].text == replies.MIX_ALREADY_OPEN
+    (joined,) = say("u1", "Ann", TextMessage("happy and excited"))
+    assert "1 in the mix" in joined.text and not joined.entries
+    say("u2", "Bea", TextMessage("tired and sad"))
+    (third,) = say("u3", "Cy", TextMessage("calm and relaxed"))
+    assert "3 in the mix" in third.text
+    assert job.run_once() == 0  # not due yet
+    harness.clock.advance(timedelta(minutes=4))
+    assert job.run_once() == 1
+    assert job.run_once() == 0  # closed once
+    (ready, header) = [text for _, text in sent]
+    assert "You sound" in header
+    assert "Ann, Bea, Cy" in ready and "1 quieter member" in ready
+    recs = rows(harness, Recommendation)
+    group = [r for r in recs if r.strategy == "group-least-misery"]
+    assert len(group) == 1
+    items = [i for i in rows(harness, RecommendationItem) if i.recommendation_id == group[0].id]
+    assert len(items) == 10
+    # Every member who answered gets their own check-in about the shared playlist.
+    checkins = [c for c in rows(harness, CheckIn) if c.recommendation_id == group[0].id]
+    assert len(checkins) == 3 and len({c.user_id for c in checkins}) == 3
+    # Members react individually to the shared songs.
+    (ack,) = say("u2", "Bea", Command("dislike", ("1",)))
+    assert "won't send it again" in ack.text
+
+
+def test_mix_with_no_answers_ends_kindly(harness: Harness) -> None:
+    from bot.checkins import MixJob
+
+    sent: list[str] = []
+    job = MixJob(
+        harness.store, harness.conversation, "test", lambda chat, out: sent.append(out.text)
+    )
+    harness.send(Command("mix", ("average",)), user="u1", chat="g2", kind=ChatKind.GROUP)
+    harness.clock.advance(timedelta(minutes=5))
+    assert job.run_once() == 1
+    assert sent == [replies.MIX_EMPTY]

@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import select
 
 from bot.adapters.telegram import PLATFORM, TelegramAdapter
-from bot.checkins import CheckInJob
+from bot.checkins import CheckInJob, MixJob
 from bot.core import replies
 from storage.models import CheckIn, Reaction
 from tests.bot.conftest import Harness
@@ -34,6 +34,7 @@ class RunningBot:
         self.job = CheckInJob(
             store, harness.conversation, PLATFORM, self.adapter.deliver_checkin, timedelta(hours=12)
         )
+        self.mixes = MixJob(store, harness.conversation, PLATFORM, self.adapter.deliver)
         self._stop: asyncio.Event | None = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -190,3 +191,25 @@ def test_voice_note_reaches_the_core(harness: Harness, fake: FakeTelegram) -> No
         reply = last(fake, chat, 1)
     assert heard == [b"OggS-voice-note-bytes"]
     assert reply.raw_text == replies.VOICE_UNSUPPORTED or reply.text == replies.VOICE_UNSUPPORTED
+
+
+def test_group_mix_with_three_members(harness: Harness, fake: FakeTelegram) -> None:
+    ann, bea, cy = fake.create_user("Ann"), fake.create_user("Bea"), fake.create_user("Cy")
+    group = fake.create_group("Friday tunes")
+    with RunningBot(harness, fake) as bot:
+        fake.user_sends_command(ann, group, "mix")
+        assert "group mix" in (last(fake, group, 1).text or "")
+        for n, (user, text) in enumerate(
+            [(ann, "excited for tonight!"), (bea, "a bit tired"), (cy, "calm and happy")], start=2
+        ):
+            fake.user_sends_text(user, group, text)
+            assert f"{n - 1} in the mix" in (last(fake, group, n).text or "")
+        harness.clock.advance(timedelta(minutes=5))
+        assert bot.mixes.run_once() == 1
+        playlist = last(fake, group, 6)
+        assert "Ann, Bea, Cy" in (fake.sent_messages(group)[4].text or "")
+        press = fake.user_presses_button(bea, playlist, reaction_button(playlist, 2, "d"))
+        fake.wait_for_callback_answer(press.callback_query_id or "")
+    with harness.store.session() as s:
+        (reaction,) = s.exec(select(Reaction)).all()
+        assert reaction.kind == "dislike"

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 10:00:00.000000
+Create Date: 2026-11-22 04:00:00.000000
 """
 
 import sqlalchemy as sa
