@@ -554,6 +554,21 @@ class Store:
             s.commit()
             return int(result.rowcount)  # type: ignore[attr-defined]
 
+    def checkin_playlist(self, checkin_id: int) -> tuple[Recommendation, list[str]] | None:
+        """The recommendation a check-in is about, and its songs' track ids in order."""
+        with self.session() as s:
+            checkin = s.get(CheckIn, checkin_id)
+            recommendation = s.get(Recommendation, checkin.recommendation_id) if checkin else None
+            if recommendation is None:
+                return None
+            tracks = s.exec(
+                select(CatalogSong.track_id)
+                .join(RecommendationItem, col(RecommendationItem.song_id) == CatalogSong.id)
+                .where(RecommendationItem.recommendation_id == recommendation.id)
+                .order_by(col(RecommendationItem.position))
+            ).all()
+            return recommendation, list(tracks)
+
     def checkin(self, checkin_id: int) -> CheckIn | None:
         with self.session() as s:
             return s.get(CheckIn, checkin_id)

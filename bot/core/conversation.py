@@ -46,6 +46,7 @@ from recommender.reasons import mood_words
 from recommender.taste import ReactionSignal, taste_from_reactions
 from storage import DueCheckIn, DueMix, NewItem, NewMood, Store
 from storage.models import Chat, MoodReport, Playlist, Recommendation, User, utcnow
+from storage.ranker_data import IMPROVED_BY
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +260,23 @@ class Conversation:
         before = self.store.mood_report(before_id)
         if before is None:
             return [Outgoing(replies.NO_OPEN_CHECKIN)]
+        self._reward_if_improved(user, checkin_id, _mood_of(before), mood)
         return [Outgoing(replies.checkin_thanks(_mood_of(before), mood))]
+
+    def _reward_if_improved(self, user: User, checkin_id: int, before: Mood, after: Mood) -> None:
+        """A check-in whose mood moved toward the playlist's target rewards its songs at once (the
+        same rule the batch refit and the replay use)."""
+        if not isinstance(self.recommender, LearningRecommender):
+            return
+        found = self.store.checkin_playlist(checkin_id)
+        if found is None:
+            return
+        recommendation, track_ids = found
+        target = Mood(recommendation.target_valence, recommendation.target_arousal)
+        if before.distance_to(target) - after.distance_to(target) < IMPROVED_BY:
+            return
+        for track_id in track_ids:
+            self.recommender.observe(Feedback(user.pseudonym, track_id, before, "checkin-improved"))
 
     # -- recommending --------------------------------------------------------------------------
 

@@ -271,3 +271,30 @@ def test_mix_with_no_answers_ends_kindly(harness: Harness) -> None:
     harness.clock.advance(timedelta(minutes=5))
     assert job.run_once() == 1
     assert sent == [replies.MIX_EMPTY]
+
+
+def test_checkin_that_moved_toward_the_target_rewards_the_playlist(harness: Harness) -> None:
+    from recommender.ranking import Feedback
+
+    inner = harness.conversation.recommender
+    seen: list[Feedback] = []
+
+    class Learning:
+        strategy, version = inner.strategy, inner.version
+
+        def recommend(self, request):  # type: ignore[no-untyped-def]
+            return inner.recommend(request)
+
+        def observe(self, feedback: Feedback) -> None:
+            seen.append(feedback)
+
+    harness.conversation.recommender = Learning()  # type: ignore[assignment]
+    harness.send(Command("mode", ("lift",)))
+    harness.send(TextMessage("miserable, sad and hopeless"))
+    harness.send(Command("like", ("1",)))
+    assert [f.kind for f in seen] == ["like"]
+    harness.clock.advance(timedelta(hours=2))
+    harness.job.run_once()
+    harness.send(TextMessage("happy and hopeful now"))
+    rewards = [f for f in seen if f.kind == "checkin-improved"]
+    assert len(rewards) == 10 and rewards[0].mood.valence < 0
