@@ -30,6 +30,8 @@ class User(SQLModel, table=True):
     research_consent: bool = False
     consent_changed_at: datetime | None = None
     preferred_mode: str = Field(default="match", max_length=16)
+    checkins_enabled: bool = True
+    checkin_delay_s: float | None = None  # None: the operator's default delay
     created_at: datetime = Field(default_factory=utcnow)
 
 

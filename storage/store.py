@@ -209,6 +209,22 @@ class Store:
     def set_research_consent(self, user_id: int, consent: bool) -> None:
         self._update_user(user_id, research_consent=consent, consent_changed_at=utcnow())
 
+    def set_checkin_preferences(
+        self, user_id: int, enabled: bool, delay_s: float | None = None
+    ) -> None:
+        values: dict[str, Any] = {"checkins_enabled": enabled}
+        if delay_s is not None:
+            values["checkin_delay_s"] = delay_s
+        self._update_user(user_id, **values)
+        if not enabled:  # nothing more is asked: pending check-ins of this user are dropped
+            with self.session() as s:
+                s.execute(
+                    update(CheckIn)
+                    .where(col(CheckIn.user_id) == user_id, col(CheckIn.status) == "pending")
+                    .values(status="cancelled")
+                )
+                s.commit()
+
     def _update_user(self, user_id: int, **values: Any) -> None:
         with self.session() as s:
             s.execute(update(User).where(col(User.id) == user_id).values(**values))

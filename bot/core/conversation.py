@@ -150,6 +150,8 @@ class Conversation:
             return self._privacy(user, args)
         if name == "forget":
             return self._forget(user, args)
+        if name == "checkin":
+            return self._checkin_settings(user, args)
         if name == "mix":
             return self.mixes.start(user, chat, args)
         if name == "spotify":
@@ -170,6 +172,26 @@ class Conversation:
             return [replies.mode_menu(current)]
         self.store.set_preferred_mode(user.id, mode.value)
         return [Outgoing(replies.mode_set(mode))]
+
+    def _checkin_settings(self, user: User, args: tuple[str, ...]) -> list[Outgoing]:
+        """/checkin on | off | <delay like 30m, 2h>: whether and when Moodwave asks afterwards."""
+        assert user.id is not None
+        choice = " ".join(args).strip().lower()
+        if choice in ("on", "off"):
+            self.store.set_checkin_preferences(user.id, enabled=choice == "on")
+            return [Outgoing(replies.checkins_switched(choice == "on"))]
+        if choice:
+            delay = parse_delay(choice)
+            if delay is None:
+                return [Outgoing(replies.CHECKIN_HELP)]
+            self.store.set_checkin_preferences(user.id, enabled=True, delay_s=delay.total_seconds())
+            return [Outgoing(replies.checkin_delay_set(delay))]
+        return [Outgoing(replies.checkin_status(user.checkins_enabled, self._checkin_delay(user)))]
+
+    def _checkin_delay(self, user: User) -> timedelta:
+        if user.checkin_delay_s is not None:
+            return timedelta(seconds=user.checkin_delay_s)
+        return self.rules.checkin_delay
 
     def _spotify(self, user: User, args: tuple[str, ...]) -> list[Outgoing]:
         assert user.id is not None
@@ -294,7 +316,8 @@ class Conversation:
         recommendation, out = self.send_playlist(
             user, chat, report, mood, mode, ranked, self.recommender.strategy, now
         )
-        self.store.schedule_checkin(recommendation, report.id, now + self.rules.checkin_delay)
+        if user.checkins_enabled:
+            self.store.schedule_checkin(recommendation, report.id, now + self._checkin_delay(user))
         return [out]
 
     def taste_of(self, user: User, now: datetime) -> TasteProfile:
@@ -432,3 +455,30 @@ def _playlist_title(mode: Mode, mood: Mood, now: datetime) -> str:
 
 def _mode_row(current: Mode) -> tuple[tuple[Button, ...], ...]:
     return (tuple(Button(m.label, command_action("mode", m.value)) for m in Mode if m != current),)
+
+
+MAX_CHECKIN_DELAY = timedelta(days=2)
+
+
+def parse_delay(text: str) -> timedelta | None:
+    """A person's delay: "30m", "2h", "90 min", "1 hour"; between one minute and two days."""
+    units = {
+        "m": 60,
+        "min": 60,
+        "mins": 60,
+        "minute": 60,
+        "minutes": 60,
+        "h": 3600,
+        "hr": 3600,
+        "hour": 3600,
+        "hours": 3600,
+    }
+    compact = text.replace(" ", "")
+    number = compact.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = compact[len(number) :] or "m"
+    try:
+        seconds = float(number) * units[unit]
+    except (ValueError, KeyError):
+        return None
+    delay = timedelta(seconds=seconds)
+    return delay if timedelta(minutes=1) <= delay <= MAX_CHECKIN_DELAY else None

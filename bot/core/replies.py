@@ -23,6 +23,7 @@ How to use Moodwave:
 - /spotify link: playlists in your own Spotify account (when set up).
 - /mode: what the music should do (match my mood, lift me up, calm me down, energise me).
 - like N, dislike N, skip N (or the buttons): react to song N of the latest playlist.
+- /checkin on, /checkin off, /checkin 30m: whether and when I ask how you feel afterwards.
 - /privacy: see or change whether your anonymised mood logs may be used for research.
 - /forget: delete everything I stored about you.
 - /help: this message."""
@@ -104,6 +105,36 @@ def mix_ready(names: list[str], quiet: int, strategy: str) -> str:
         else ""
     )
     return f"The mix is ready, for {', '.join(names)}{also} ({strategy.replace('-', ' ')}):"
+
+
+CHECKIN_HELP = (
+    "/checkin on or /checkin off, or a delay between 1 minute and 2 days, e.g. /checkin 30m "
+    "or /checkin 2h."
+)
+
+
+def checkins_switched(enabled: bool) -> str:
+    if enabled:
+        return "Check-ins are on: a while after each playlist I'll ask how you feel."
+    return "Check-ins are off: I won't ask how you feel afterwards. /checkin on brings them back."
+
+
+def _duration(delay: timedelta) -> str:
+    minutes = round(delay.total_seconds() / 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def checkin_delay_set(delay: timedelta) -> str:
+    return f"Got it: I'll check in {_duration(delay)} after each playlist."
+
+
+def checkin_status(enabled: bool, delay: timedelta) -> str:
+    if not enabled:
+        return "Check-ins are off. " + CHECKIN_HELP
+    return f"Check-ins are on, {_duration(delay)} after each playlist. " + CHECKIN_HELP
 
 
 NO_SONGS = "I couldn't find songs for that mood in the catalog, sorry."

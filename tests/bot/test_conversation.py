@@ -298,3 +298,23 @@ def test_checkin_that_moved_toward_the_target_rewards_the_playlist(harness: Harn
     harness.send(TextMessage("happy and hopeful now"))
     rewards = [f for f in seen if f.kind == "checkin-improved"]
     assert len(rewards) == 10 and rewards[0].mood.valence < 0
+
+
+def test_checkin_preferences_off_on_and_delay(harness: Harness) -> None:
+    from bot.core.conversation import parse_delay
+
+    assert "on, 30 minutes" in harness.send(Command("checkin"))[0].text
+    harness.send(TextMessage("sad and lonely"))
+    (off,) = harness.send(Command("checkin", ("off",)))
+    assert "off" in off.text
+    assert [c.status for c in rows(harness, CheckIn)] == ["cancelled"]
+    harness.send(TextMessage("sad and lonely"))
+    assert len(rows(harness, CheckIn)) == 1  # no new check-in while off
+    (delay,) = harness.send(Command("checkin", ("2h",)))
+    assert "2 hours" in delay.text
+    harness.send(TextMessage("sad and lonely"))
+    newest = max(rows(harness, CheckIn), key=lambda c: c.id or 0)
+    assert newest.due_at == harness.clock.now + timedelta(hours=2)
+    assert harness.send(Command("checkin", ("soon",)))[0].text == replies.CHECKIN_HELP
+    assert parse_delay("90 min") == timedelta(minutes=90) and parse_delay("3d") is None
+    assert parse_delay("0m") is None
