@@ -150,6 +150,8 @@ class Conversation:
             return self._privacy(user, args)
         if name == "forget":
             return self._forget(user, args)
+        if name == "fix":
+            return self._correct_mood(user, chat, args)
         if name == "checkin":
             return self._checkin_settings(user, args)
         if name == "mix":
@@ -172,6 +174,16 @@ class Conversation:
             return [replies.mode_menu(current)]
         self.store.set_preferred_mode(user.id, mode.value)
         return [Outgoing(replies.mode_set(mode))]
+
+    def _correct_mood(self, user: User, chat: Chat, args: tuple[str, ...]) -> list[Outgoing]:
+        """ "Not quite: I feel ..." pressed under a playlist: the chosen mood replaces the one read,
+        is stored as a correction (research keeps both), and gets its own playlist."""
+        mood = replies.correction_mood(args)
+        if mood is None:
+            return [Outgoing(replies.CORRECTION_HELP, replies.correction_buttons())]
+        label = replies.correction_label(args)
+        report = self.store_mood(user, chat, f"(corrected: {label})", "correction", mood)
+        return self._recommend(user, chat, report, mood)
 
     def _checkin_settings(self, user: User, args: tuple[str, ...]) -> list[Outgoing]:
         """/checkin on | off | <delay like 30m, 2h>: whether and when Moodwave asks afterwards."""
@@ -378,7 +390,7 @@ class Conversation:
             replies.playlist_header(mood, mode, title),
             entries=entries,
             link=published.url,
-            buttons=_mode_row(mode),
+            buttons=(*replies.correction_buttons(), *_mode_row(mode)),
         )
         return recommendation, out
 

@@ -137,6 +137,36 @@ def checkin_status(enabled: bool, delay: timedelta) -> str:
     return f"Check-ins are on, {_duration(delay)} after each playlist. " + CHECKIN_HELP
 
 
+# "Not quite: I feel ..." choices under each playlist: one per corner of the mood plane.
+CORRECTIONS = {
+    "down": ("😞 down", -0.6, -0.4),
+    "tense": ("😣 tense", -0.5, 0.6),
+    "calm": ("😌 calm", 0.5, -0.5),
+    "upbeat": ("😄 upbeat", 0.6, 0.6),
+}
+CORRECTION_HELP = "Not quite right? Pick the closest, or just tell me in your own words."
+
+
+def correction_buttons() -> tuple[tuple[Button, ...], ...]:
+    return (
+        tuple(
+            Button(f"Not quite: {label}", command_action("fix", key))
+            for key, (label, _, _) in CORRECTIONS.items()
+        ),
+    )
+
+
+def correction_mood(args: tuple[str, ...]) -> Mood | None:
+    choice = CORRECTIONS.get(args[0].lower()) if args else None
+    if choice is None:
+        return None
+    return Mood(choice[1], choice[2], 1.0, "correction", "self-report")
+
+
+def correction_label(args: tuple[str, ...]) -> str:
+    return CORRECTIONS[args[0].lower()][0]
+
+
 NO_SONGS = "I couldn't find songs for that mood in the catalog, sorry."
 
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."

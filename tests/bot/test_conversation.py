@@ -318,3 +318,15 @@ def test_checkin_preferences_off_on_and_delay(harness: Harness) -> None:
     assert harness.send(Command("checkin", ("soon",)))[0].text == replies.CHECKIN_HELP
     assert parse_delay("90 min") == timedelta(minutes=90) and parse_delay("3d") is None
     assert parse_delay("0m") is None
+
+
+def test_not_quite_button_corrects_the_mood_and_sends_new_songs(harness: Harness) -> None:
+    (first,) = harness.send(TextMessage("happy and excited"))
+    actions = [b.action for row in first.buttons for b in row]
+    assert "fix:down" in actions
+    (again,) = harness.send(Command("fix", ("down",)))
+    assert "valence -0.60" in again.text and again.entries
+    reports = rows(harness, MoodReport)
+    assert [r.source for r in reports] == ["text", "correction"]
+    assert (reports[1].valence, reports[1].arousal) == (-0.6, -0.4)
+    assert harness.send(Command("fix", ("sideways",)))[0].text == replies.CORRECTION_HELP

@@ -143,10 +143,14 @@ def test_start_then_mood_gives_a_playlist_with_buttons_within_discords_limits(
             assert len(reactions) == 20  # 👍 and 👎 for each of 10 songs
             assert {b["emoji"]["name"] for b in playlist.rows[0]} == {"👍"}
             assert {b["emoji"]["name"] for b in playlist.rows[1]} == {"👎"}
+            # The fifth row holds the reply's own buttons as far as they fit: the mood corrections
+            # first, then the modes (the rest stay reachable as /mode).
             assert [b.get("custom_id", "") for b in playlist.rows[4]] == [
+                "mw:fix:down",
+                "mw:fix:tense",
+                "mw:fix:calm",
+                "mw:fix:upbeat",
                 "mw:mode:lift",
-                "mw:mode:calm",
-                "mw:mode:energise",
             ]
             text = "\n".join(m.content for m in fake.messages(dm)[3:])
             assert "1. [" in text and "10. [" in text and "open.spotify.com/track/" in text
@@ -205,13 +209,13 @@ def test_buttons_keep_working_after_a_restart(harness: Harness, fake: FakeDiscor
             like = reaction_id(playlist, 1, "l")
             await bot.gateway.press(ann, dm, playlist, like)
             assert fake.messages(dm)[-1].content.startswith("Noted: you like")
-            await bot.gateway.press(ann, dm, playlist, "mw:mode:calm")
-            assert fake.messages(dm)[-1].content == replies.mode_set(Mode.CALM)
+            await bot.gateway.press(ann, dm, playlist, "mw:mode:lift")
+            assert fake.messages(dm)[-1].content == replies.mode_set(Mode.LIFT)
 
         (reaction,) = rows(harness, Reaction)
         assert reaction.kind == "like" and reaction.item_id == item_of(harness, like).id
         (user,) = rows(harness, User)
-        assert user.preferred_mode == "calm"
+        assert user.preferred_mode == "lift"
 
     run(scenario())
 
@@ -229,7 +233,7 @@ def test_direct_messages_and_addressed_server_messages_get_a_playlist(
             dm = fake.dm_channel(ann)
             await bot.gateway.say(ann, dm, SAD)
             playlist = playlist_message(fake, dm)
-            assert playlist.interaction_id is None and len(playlist.custom_ids) == 23
+            assert playlist.interaction_id is None and len(playlist.custom_ids) == 25
             assert fake.messages(dm)[0].content.startswith("You sound")
             assert fake.typing_count(dm) >= 1
             await bot.gateway.say(ann, dm, "/mode calm")  # typed, not picked from the menu
