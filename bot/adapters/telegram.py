@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -28,6 +29,7 @@ from telegram.error import ChatMigrated, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -57,6 +59,9 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 MAX_TEXT = 4096
+# Updates of different chats handled at once: the core runs in threads (database, model), so a
+# few in flight keep both the cores and the database busy while one waits.
+CONCURRENT_UPDATES = 8
 # Telegram's getFile serves at most 20 MB; a voice note that size is hours long anyway.
 MAX_VOICE_BYTES = 20 * 1024 * 1024
 COMMANDS = {
@@ -74,6 +79,36 @@ REACTION_LABELS = (
 )
 
 Migrate = Callable[[str, str], None]
+
+
+class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
+    """Updates of different chats run concurrently; updates of one chat run one after another, in
+    the order they arrived, so a person's messages (and a group's) keep their order."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[object, asyncio.Lock] = {}
+        self._waiting: dict[object, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        key: object = chat.id if chat is not None else None
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if self._waiting[key] == 0:  # nobody else queued for this chat: forget its lock
+                del self._waiting[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 class TelegramAdapter:
@@ -94,7 +129,12 @@ class TelegramAdapter:
     def build(
         self, token: str, base_url: str | None = None, base_file_url: str | None = None
     ) -> Application:
-        builder = Application.builder().token(token).rate_limiter(AIORateLimiter(max_retries=3))
+        builder = (
+            Application.builder()
+            .token(token)
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
+        )
         if base_url:
             builder = builder.base_url(base_url)
         if base_file_url:

@@ -213,3 +213,32 @@ def test_group_mix_with_three_members(harness: Harness, fake: FakeTelegram) -> N
     with harness.store.session() as s:
         (reaction,) = s.exec(select(Reaction)).all()
         assert reaction.kind == "dislike"
+
+
+def test_one_chats_updates_keep_their_order_while_chats_run_side_by_side() -> None:
+    from telegram import Chat, Message, Update
+
+    from bot.adapters.telegram import ChatOrderedUpdateProcessor
+
+    def update(update_id: int, chat_id: int) -> Update:
+        chat = Chat(chat_id, "private")
+        return Update(update_id, message=Message(update_id, None, chat))  # type: ignore[arg-type]
+
+    log: list[str] = []
+
+    async def work(name: str, delay: float) -> None:
+        log.append(f"start {name}")
+        await asyncio.sleep(delay)
+        log.append(f"end {name}")
+
+    async def scenario() -> None:
+        processor = ChatOrderedUpdateProcessor(8)
+        await asyncio.gather(
+            processor.do_process_update(update(1, 10), work("a1", 0.05)),
+            processor.do_process_update(update(2, 10), work("a2", 0.0)),
+            processor.do_process_update(update(3, 20), work("b1", 0.0)),
+        )
+
+    asyncio.run(scenario())
+    assert log.index("end a1") < log.index("start a2")  # same chat: one after the other
+    assert log.index("end b1") < log.index("end a1")  # another chat did not wait
