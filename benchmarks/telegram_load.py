@@ -27,22 +27,30 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.adapters.telegram import PLATFORM, TelegramAdapter  # noqa: E402
-from bot.app import build_app  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from tests.fakes.telegram import FakeTelegram  # noqa: E402
+from bot.adapters.telegram import PLATFORM, TelegramAdapter
+from bot.app import build_app
+from bot.settings import Settings
+from tests.fakes.telegram import FakeTelegram
 
 MOODS = [
-    "I feel so happy today", "tired and a bit sad", "anxious about tomorrow",
-    "calm and relaxed", "really angry right now", "excited for the weekend!",
-    "lonely tonight", "content and grateful", "bored out of my mind", "stressed but hopeful",
+    "I feel so happy today",
+    "tired and a bit sad",
+    "anxious about tomorrow",
+    "calm and relaxed",
+    "really angry right now",
+    "excited for the weekend!",
+    "lonely tonight",
+    "content and grateful",
+    "bored out of my mind",
+    "stressed but hopeful",
 ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path,
-                        default=Path(os.environ.get("MOODWAVE_DATA_DIR", "../shared/data")))
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(os.environ.get("MOODWAVE_DATA_DIR", "../shared/data"))
+    )
     parser.add_argument("--updates", type=int, default=1000)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--rate", type=float, default=50.0, help="updates per second")
@@ -51,8 +59,13 @@ def main() -> None:
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="moodwave-load-"))
-    settings = Settings(home=home, data_dir=args.data_dir, text_model=args.text_model,
-                        ranker=args.ranker, checkin_delay="2d")
+    settings = Settings(
+        home=home,
+        data_dir=args.data_dir,
+        text_model=args.text_model,
+        ranker=args.ranker,
+        checkin_delay="2d",
+    )
     app = build_app(settings)
     fake = FakeTelegram().start()
     replied_at: dict[int, list[float]] = {}
@@ -115,8 +128,11 @@ def main() -> None:
     latencies.sort()
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "updates": args.updates, "users": args.users, "offered_rate": args.rate,
-        "text_model": app.estimator.version, "ranker": app.recommender.version,
+        "updates": args.updates,
+        "users": args.users,
+        "offered_rate": args.rate,
+        "text_model": app.estimator.version,
+        "ranker": app.recommender.version,
         "throughput_per_s": round(args.updates / elapsed, 1),
         "p50_ms": round(1000 * statistics.median(latencies), 1),
         "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1),
@@ -125,9 +141,11 @@ def main() -> None:
     }
     app.close()
     print(json.dumps(result, indent=2))
-    print(f"| {args.updates} updates, {args.users} users, {args.rate:g}/s offered | "
-          f"{result['throughput_per_s']}/s | {result['p50_ms']} ms | {result['p99_ms']} ms | "
-          f"{'yes' if result['every_update_one_reply'] else 'NO'} |")
+    print(
+        f"| {args.updates} updates, {args.users} users, {args.rate:g}/s offered | "
+        f"{result['throughput_per_s']}/s | {result['p50_ms']} ms | {result['p99_ms']} ms | "
+        f"{'yes' if result['every_update_one_reply'] else 'NO'} |"
+    )
 
 
 if __name__ == "__main__":
