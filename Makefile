@@ -26,6 +26,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# The voice tests speak with espeak-ng and encode with ffmpeg (Debian packages).
+	sh scripts/install-system-packages.sh
 	touch $@
 
 install: $(VENV)/.installed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.catalog import load_catalog
 from bot.core import replies
@@ -17,7 +18,12 @@ from bot.settings import Settings
 from nlp import MoodEstimator
 from nlp.analysis import ModelMoodEstimator
 from nlp.batching import BatchingEngine
-from nlp.client import FallbackMoodEstimator, RemoteMoodEstimator
+from nlp.client import (
+    FallbackMoodEstimator,
+    FallbackVoiceAnalyzer,
+    RemoteMoodEstimator,
+    RemoteVoiceAnalyzer,
+)
 from nlp.lexicon import WARRINER, LexiconEstimator
 from nlp.text_model import TextMoodModel
 from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher
@@ -31,6 +37,9 @@ from recommender.spotify import (
 )
 from storage import Store, is_up_to_date, make_engine, upgrade
 from storage.spotify_credentials import DeferredPlaylistRows
+
+if TYPE_CHECKING:
+    from nlp.voice.analyzer import VoiceAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +113,27 @@ def build_lexicon(settings: Settings) -> LexiconEstimator:
     return LexiconEstimator.from_csv(WARRINER.resolve(settings.data_dir, settings.cache_dir))
 
 
+def build_voice(settings: Settings, estimator: MoodEstimator) -> VoiceAnalysis | None:
+    """Voice notes: on the worker when `MOODWAVE_WORKER_URL` is set (analysed here if it is down),
+    else in process, loaded once. If the speech model cannot load, voice notes are declined with a
+    kind message and the rest of the bot runs on."""
+
+    def local() -> VoiceAnalysis:
+        from nlp.voice.analyzer import VoiceAnalyzer
+
+        return VoiceAnalyzer.load(
+            estimator, settings.voice_model or None, settings.device, settings.voice_max_seconds
+        )
+
+    if settings.worker_url:
+        return FallbackVoiceAnalyzer(RemoteVoiceAnalyzer(settings.worker_url), local)
+    try:
+        return local()
+    except Exception:  # the speech model or its libraries are missing on this machine
+        log.exception("voice notes are off: the speech model could not be loaded")
+        return None
+
+
 def build_recommender(settings: Settings, catalog: CatalogSnapshot, store: Store) -> Recommender:
     if settings.ranker == "nearest":
         return NearestMoodRecommender(catalog.songs)
@@ -162,6 +192,7 @@ def build_spotify_services(
 def build_app(settings: Settings) -> Moodwave:
     store = open_store(settings)
     estimator = build_estimator(settings)
+    voice = build_voice(settings, estimator)
     catalog = load_catalog(store, settings.data_dir, settings.cache_dir)
     recommender = build_recommender(settings, catalog, store)
     notifier = Notifier()
@@ -181,6 +212,7 @@ def build_app(settings: Settings) -> Moodwave:
         publisher,
         rules,
         spotify_accounts=spotify.accounts if spotify else None,
+        voice=voice,
     )
     log.info(
         "Moodwave ready: %d songs, mood model %s, ranker %s, playlists via %s",

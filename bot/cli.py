@@ -234,13 +234,17 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_text_model
     from nlp.analysis import ModelMoodEstimator
     from nlp.batching import BatchingEngine
+    from nlp.voice.analyzer import VoiceAnalyzer
     from nlp.worker import serve
 
     model = build_text_model(settings)
     estimator = ModelMoodEstimator(model, BatchingEngine(model))
     estimator.estimate("warming up the model")
+    voice = VoiceAnalyzer.load(
+        estimator, settings.voice_model or None, settings.device, settings.voice_max_seconds
+    )
     log.info("mood worker %s on http://%s:%d", estimator.version, args.host, args.port)
-    serve(estimator, args.host, args.port)
+    serve(estimator, args.host, args.port, voice)
     return 0
 
 

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
         ""  # empty: the installed all-MiniLM-L6-v2; else a local path or hub name
     )
     text_model_weights: Path | None = None  # empty: the adapter and head committed in nlp/weights
+    voice_model: str = ""  # empty: the bundled Whisper tiny.en; else a path or a model name
+    voice_max_seconds: float = 120.0
     worker_url: str = ""  # empty: the mood model runs inside the bot process
     worker_timeout: float = 5.0
     device: Literal["auto", "cpu", "cuda"] = "auto"

@@ -3,7 +3,9 @@
 `RemoteMoodEstimator` calls `POST /v1/va` with a timeout and a couple of quick retries on connection
 errors and 5xx answers. `FallbackMoodEstimator` puts it in front of the in-process model: when the
 worker cannot be reached, the message is analysed locally instead, the logs say so (once per outage,
-not per message), and the user never notices.
+not per message), and the user never notices. `RemoteVoiceAnalyzer` sends a voice note to
+`POST /v1/voice` and raises the worker's `VoiceRejected` again, so the user gets the same message as
+in process.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import httpx
 
 from nlp.mood import Mood, MoodEstimator
+from nlp.voice.rejected import RejectReason, VoiceRejected
+
+if TYPE_CHECKING:
+    from nlp.voice.analyzer import VoiceAnalysis, VoiceReading
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +143,75 @@ class FallbackMoodEstimator:
             if self._local is None:
                 self._local = self._make_local()
             return self._local
+
+
+class RemoteVoiceAnalyzer:
+    """`VoiceAnalysis` over HTTP. Only connection failures are retried (once): a note that reached
+    the worker is not sent twice, since its analysis costs about a second of the worker's time."""
+
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 30.0,
+        retries: int = 1,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.retries = retries
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)), transport=transport
+        )
+
+    def analyse(self, audio: bytes, mime_type: str = "audio/ogg") -> VoiceReading:
+        from nlp.voice.analyzer import VoiceReading  # librosa loads only when voice is used
+
+        response = self._post(audio, mime_type)
+        try:
+            body = response.json()
+        except ValueError:  # a proxy's HTML error page, say
+            body = None
+        if response.status_code == 200 and isinstance(body, dict):
+            return VoiceReading.from_dict(body)
+        if 400 <= response.status_code < 500 and isinstance(body, dict) and "reason" in body:
+            raise VoiceRejected(RejectReason(body["reason"]), str(body["error"]))
+        raise WorkerUnavailable(f"the worker answered {response.status_code} to a voice note")
+
+    def _post(self, audio: bytes, mime_type: str) -> httpx.Response:
+        last: Exception | None = None
+        for _ in range(self.retries + 1):
+            try:
+                return self._client.post(
+                    f"{self.url}/v1/voice", content=audio, headers={"content-type": mime_type}
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                last = exc
+            except httpx.HTTPError as exc:
+                raise WorkerUnavailable(f"voice note to {self.url} failed: {exc!r}") from exc
+        raise WorkerUnavailable(f"no answer from {self.url} ({last})")
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class FallbackVoiceAnalyzer:
+    """The worker's voice analysis first; the in-process analyzer (built on first need) when the
+    worker is unreachable. A note the worker rejected (`VoiceRejected`) is not retried locally."""
+
+    def __init__(self, primary: RemoteVoiceAnalyzer, local: Callable[[], VoiceAnalysis]) -> None:
+        self.primary = primary
+        self._make_local = local
+        self._local: VoiceAnalysis | None = None
+        self._lock = threading.Lock()
+
+    def analyse(self, audio: bytes, mime_type: str = "audio/ogg") -> VoiceReading:
+        try:
+            return self.primary.analyse(audio, mime_type)
+        except WorkerUnavailable as exc:
+            log.warning(
+                "voice worker %s unreachable (%s); analysing in process", self.primary.url, exc
+            )
+            with self._lock:
+                if self._local is None:
+                    self._local = self._make_local()
+                local = self._local
+            return local.analyse(audio, mime_type)

@@ -57,21 +57,35 @@ class TrainConfig:
     seed: int = 13
     max_len: int = 128
     batch_size: int = 32
-    epochs: int = 8
+    # Dev r2_mean peaked after the first epoch in every run (r kept rising, but the spread of the
+    # predictions overshot); two epochs, the decay spanning both, keeps each run under ~8 CPU minutes.
+    epochs: int = 2
     patience: int = 2
-    lr_lora: float = 5e-4
+    lr_lora: float = 1e-3
     lr_head: float = 2e-3
     weight_decay: float = 0.01
     warmup_ratio: float = 0.06
     schedule: str = "linear"
-    lora_r: int = 8
-    lora_alpha: int = 16
+    lora_r: int = 16
+    lora_alpha: int = 32
     lora_dropout: float = 0.1
+    # "dense" matches every other linear layer of BERT: attention output and both FFN layers.
     lora_targets: tuple[str, ...] = ("query", "key", "value", "dense")
-    train_layer_norms: bool = False
+    train_layer_norms: bool = True
     pooling: str = "mean"
     head_dropout: float = 0.1
-    targets: tuple[str, ...] = ("V", "A")
+    # Dominance and the reader's and writer's ratings as auxiliary targets (weight `aux_weight`).
+    targets: tuple[str, ...] = (
+        "V",
+        "A",
+        "D",
+        "reader_V",
+        "reader_A",
+        "reader_D",
+        "writer_V",
+        "writer_A",
+        "writer_D",
+    )
     aux_weight: float = 0.5
     loss: str = "mse"
     # Cap every split at this many sentences: for smoke tests only.

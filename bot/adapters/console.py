@@ -1,5 +1,6 @@
 """A terminal chat that drives the same conversation core as Telegram and Discord.
 
+A line that is the path of an audio file (OGG, MP3, M4A, WAV, FLAC) is sent as a voice note.
 Lines are read from standard input whether or not it is a terminal, so a conversation can be scripted
 (`moodwave chat < script.txt`); the chat ends cleanly at end of input or on /quit. Reactions are typed
 as short commands (`like 3`, `dislike 3`, `skip 3`). Due check-ins are asked at start, after every
@@ -12,6 +13,7 @@ import getpass
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.checkins import CheckInJob
@@ -25,6 +27,7 @@ from bot.core.events import (
     Payload,
     TextMessage,
     UserRef,
+    VoiceNote,
 )
 from storage import DueCheckIn
 
@@ -32,9 +35,24 @@ PLATFORM = "console"
 QUIT = {"/quit", "/exit"}
 
 
+AUDIO_TYPES = {
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".wav": "audio/wav",
+    ".flac": "audio/flac",
+}
+
+
 def parse_line(line: str) -> Payload:
-    """A typed line as the event it stands for: /command args, a reaction shortcut, or free text."""
+    """A typed line as the event it stands for: a path to an audio file (a voice note), /command
+    args, a reaction shortcut, or free text."""
     stripped = line.strip()
+    voice = _voice_note(stripped.removeprefix("/voice ").strip().strip("'\""))
+    if voice is not None:
+        return voice
     if stripped.startswith("/") and len(stripped) > 1:
         name, *args = stripped[1:].split()
         return Command(name.lower(), tuple(args))
@@ -42,6 +60,14 @@ def parse_line(line: str) -> Payload:
     if len(words) == 2 and words[0].lower() in REACTION_COMMANDS and words[1].isdigit():
         return Command(words[0].lower(), (words[1],))
     return TextMessage(line)
+
+
+def _voice_note(candidate: str) -> VoiceNote | None:
+    path = Path(candidate).expanduser()
+    mime = AUDIO_TYPES.get(path.suffix.lower())
+    if mime is None or not path.is_file():
+        return None
+    return VoiceNote(path.read_bytes(), mime)
 
 
 def render(out: Outgoing) -> str:

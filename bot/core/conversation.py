@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.core import replies
 from bot.core.catalog import CatalogSnapshot
@@ -31,6 +31,7 @@ from bot.core.events import (
 )
 from bot.core.mixes import GroupMixes
 from nlp import Mood, MoodEstimator
+from nlp.voice import VoiceRejected
 from recommender import (
     Mode,
     PlaylistDraft,
@@ -47,6 +48,9 @@ from recommender.taste import ReactionSignal, taste_from_reactions
 from storage import DueCheckIn, DueMix, NewItem, NewMood, Store
 from storage.models import Chat, MoodReport, Playlist, Recommendation, User, utcnow
 from storage.ranker_data import IMPROVED_BY
+
+if TYPE_CHECKING:
+    from nlp.voice.analyzer import VoiceAnalysis, VoiceReading
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +87,7 @@ class Conversation:
         rules: ConversationRules | None = None,
         clock: Callable[[], datetime] = utcnow,
         spotify_accounts: SpotifyAccountsSeam | None = None,
+        voice: VoiceAnalysis | None = None,
     ) -> None:
         self.store = store
         self.estimator = estimator
@@ -93,6 +98,7 @@ class Conversation:
         self.rules = rules or ConversationRules()
         self.clock = clock
         self.spotify_accounts = spotify_accounts
+        self.voice = voice
         self.mixes = GroupMixes(self, self.rules.mix_wait)
 
     # -- entry point ---------------------------------------------------------------------------
@@ -129,8 +135,8 @@ class Conversation:
                 return self._text(user, chat, text)
             case ReactionPress(item_id, kind):
                 return self._react(user, chat, item_id, kind)
-            case VoiceNote():
-                return [Outgoing(replies.VOICE_UNSUPPORTED)]
+            case VoiceNote(audio, mime_type):
+                return self._voice(user, chat, audio, mime_type)
         return [Outgoing(replies.APOLOGY)]
 
     # -- commands ------------------------------------------------------------------------------
@@ -246,7 +252,6 @@ class Conversation:
     # -- free text -----------------------------------------------------------------------------
 
     def _text(self, user: User, chat: Chat, text: str) -> list[Outgoing]:
-        assert user.id is not None and chat.id is not None
         text = text.strip()
         if not text:
             return [Outgoing(replies.EMPTY_MESSAGE)]
@@ -260,21 +265,49 @@ class Conversation:
             notes.append(Outgoing(replies.READ_IN_PART))
         if not mood.is_readable:
             return [*notes, Outgoing(replies.UNREADABLE_MOOD)]
+        return notes + self._act_on_mood(user, chat, text, mood, None)
+
+    def _voice(self, user: User, chat: Chat, audio: bytes, mime_type: str) -> list[Outgoing]:
+        """A voice note: its transcript and the voice's arousal, fused into one mood; the person
+        sees what was heard and read, so they can correct it."""
+        if self.voice is None:
+            return [Outgoing(replies.VOICE_UNSUPPORTED)]
+        try:
+            reading = self.voice.analyse(audio, mime_type)
+        except VoiceRejected as rejected:
+            return [Outgoing(rejected.message)]
+        heard = Outgoing(replies.voice_heard(reading.transcript, reading.text_mood, reading.mood))
+        return [heard, *self._act_on_mood(user, chat, reading.transcript, reading.mood, reading)]
+
+    def _act_on_mood(
+        self, user: User, chat: Chat, text: str, mood: Mood, voice: VoiceReading | None
+    ) -> list[Outgoing]:
+        """A mood someone told: their part of an open group mix, the answer to their open
+        check-in, or else a request for songs."""
+        assert user.id is not None and chat.id is not None
         if chat.kind == ChatKind.GROUP.value:
-            joined = self.mixes.contribute(user, chat, text, mood)
+            joined = self.mixes.contribute(user, chat, text, mood, voice)
             if joined is not None:
-                return notes + joined
+                return joined
         checkin = self.store.open_checkin(user.id, chat.id)
         if checkin is not None and checkin.id is not None:
-            return notes + self._answer_checkin(
-                user, chat, checkin.id, checkin.mood_before_id, text, mood
+            return self._answer_checkin(
+                user, chat, checkin.id, checkin.mood_before_id, text, mood, voice
             )
-        report = self.store_mood(user, chat, text, "text", mood)
-        return notes + self._recommend(user, chat, report, mood)
+        report = self.store_mood(user, chat, text, "voice" if voice else "text", mood, voice)
+        return self._recommend(user, chat, report, mood)
 
-    def store_mood(self, user: User, chat: Chat, text: str, source: str, mood: Mood) -> MoodReport:
+    def store_mood(
+        self,
+        user: User,
+        chat: Chat,
+        text: str,
+        source: str,
+        mood: Mood,
+        voice: VoiceReading | None = None,
+    ) -> MoodReport:
         assert user.id is not None and chat.id is not None
-        return self.store.add_mood_report(user.id, chat.id, _new_mood(text, source, mood))
+        return self.store.add_mood_report(user.id, chat.id, _new_mood(text, source, mood, voice))
 
     def _feel(self, user: User, chat: Chat, text: str) -> list[Outgoing]:
         """An explicit check-in answer: only meaningful while a check-in is open."""
@@ -284,10 +317,18 @@ class Conversation:
         return self._text(user, chat, text)
 
     def _answer_checkin(
-        self, user: User, chat: Chat, checkin_id: int, before_id: int, text: str, mood: Mood
+        self,
+        user: User,
+        chat: Chat,
+        checkin_id: int,
+        before_id: int,
+        text: str,
+        mood: Mood,
+        voice: VoiceReading | None = None,
     ) -> list[Outgoing]:
         assert user.id is not None and chat.id is not None
-        report = self.store.add_mood_report(user.id, chat.id, _new_mood(text, "checkin", mood))
+        source = "checkin-voice" if voice else "checkin"
+        report = self.store_mood(user, chat, text, source, mood, voice)
         assert report.id is not None
         if not self.store.answer_checkin(checkin_id, report.id, self.clock()):
             return [Outgoing(replies.NO_OPEN_CHECKIN)]
@@ -449,8 +490,24 @@ class Conversation:
         return Outgoing(replies.checkin_question(name, _mood_of(due.mood_before)))
 
 
-def _new_mood(text: str, source: str, mood: Mood) -> NewMood:
-    return NewMood(text, source, mood.valence, mood.arousal, mood.confidence, mood.model_version)
+def _new_mood(text: str, source: str, mood: Mood, voice: VoiceReading | None = None) -> NewMood:
+    if voice is None:
+        return NewMood(
+            text, source, mood.valence, mood.arousal, mood.confidence, mood.model_version
+        )
+    return NewMood(
+        text,
+        source,
+        mood.valence,
+        mood.arousal,
+        mood.confidence,
+        mood.model_version,
+        text_valence=voice.text_mood.valence,
+        text_arousal=voice.text_mood.arousal,
+        prosody_arousal=voice.prosody.arousal,
+        prosody_confidence=voice.prosody.confidence,
+        duration_s=voice.duration_seconds,
+    )
 
 
 def _mood_of(report: MoodReport) -> Mood:

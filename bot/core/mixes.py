@@ -25,6 +25,7 @@ from storage.models import Chat, MoodReport, User
 
 if TYPE_CHECKING:
     from bot.core.conversation import Conversation
+    from nlp.voice.analyzer import VoiceReading
 
 MEMBER_MEMORY = timedelta(days=7)  # a quiet member counts with a mood at most this old
 
@@ -48,13 +49,16 @@ class GroupMixes:
         self.store.start_mix(chat.id, user.id, strategy.value, now + self.wait)
         return [Outgoing(replies.mix_started(user.display_name, self.wait, strategy.value))]
 
-    def contribute(self, user: User, chat: Chat, text: str, mood: Mood) -> list[Outgoing] | None:
+    def contribute(
+        self, user: User, chat: Chat, text: str, mood: Mood, voice: VoiceReading | None = None
+    ) -> list[Outgoing] | None:
         """The member's mood for the open mix, or None when no mix is open here."""
         assert user.id is not None and chat.id is not None
         mix = self.store.open_mix(chat.id)
         if mix is None or mix.id is None:
             return None
-        report = self.conversation.store_mood(user, chat, text, "text", mood)
+        source = "voice" if voice else "text"
+        report = self.conversation.store_mood(user, chat, text, source, mood, voice)
         assert report.id is not None
         count = self.store.join_mix(mix.id, user.id, report.id)
         return [Outgoing(replies.mix_joined(user.display_name, mood, count))]

@@ -44,9 +44,15 @@ UNREADABLE_MOOD = (
     'or two? For example "restless and anxious" or "calm, a bit sad".'
 )
 
-VOICE_UNSUPPORTED = (
-    "I can't listen to voice notes in this version yet, sorry. Could you type how you feel?"
-)
+VOICE_UNSUPPORTED = "Voice notes aren't switched on here, sorry. Could you type how you feel?"
+
+
+def voice_heard(transcript: str, words: Mood, fused: Mood) -> str:
+    return (
+        f'I heard: "{transcript}"\nYour words sound {mood_words(words.valence, words.arousal)}; '
+        f"with your voice, I read you as {describe_mood(fused)}. Not quite? Use the buttons below."
+    )
+
 
 VOICE_TOO_BIG = "That voice note is too big for me to fetch. Could you send a shorter one, or type how you feel?"
 

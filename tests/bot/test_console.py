@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from bot.adapters.console import parse_line, render
-from bot.core.events import Button, Command, Outgoing, PlaylistEntry, TextMessage
+from bot.core.events import Button, Command, Outgoing, PlaylistEntry, TextMessage, VoiceNote
 from storage import make_engine
 from storage.models import CheckIn, MoodReport, Reaction, Recommendation, User
 
@@ -123,3 +123,11 @@ def test_render_shows_songs_and_options() -> None:
     text = render(out)
     assert " 1. Song - Band" in text and "bright and upbeat" in text
     assert "/mode lift (lift me up)" in text and "like N" in text
+
+
+def test_a_path_to_an_audio_file_is_a_voice_note(tmp_path: Path) -> None:
+    note = tmp_path / "note.ogg"
+    note.write_bytes(b"OggS fake bytes")
+    assert parse_line(str(note)) == VoiceNote(b"OggS fake bytes", "audio/ogg")
+    assert parse_line(f"/voice '{note}'") == VoiceNote(b"OggS fake bytes", "audio/ogg")
+    assert parse_line(str(tmp_path / "missing.ogg")) == TextMessage(str(tmp_path / "missing.ogg"))
