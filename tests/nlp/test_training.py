@@ -42,7 +42,6 @@ def test_emobank_targets_in_unit_range(emobank_csv: Path) -> None:
     assert np.all(np.abs(split.gold) <= 1.0)
 
 
-@pytest.mark.slow
 def test_tiny_run_writes_reloadable_repeatable_weights(emobank_csv: Path, tmp_path: Path) -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     data_dir = emobank_csv.parents[2]
