@@ -9,34 +9,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from bot.core.catalog import CatalogSnapshot
 from recommender import Song
 from recommender.catalog import SPOTIFY_SONGS, load_spotify_songs
+from recommender.importing import song_record
 from storage import Store
 from storage.models import CatalogSong
 
 log = logging.getLogger(__name__)
-
-
-def song_row(song: Song) -> dict[str, Any]:
-    return {
-        "track_id": song.track_id,
-        "name": song.name,
-        "artist": song.artist,
-        "album": song.album,
-        "genres": list(song.genres),
-        "subgenres": list(song.subgenres),
-        "valence": song.valence,
-        "arousal": song.arousal,
-        "mood_source": song.mood_source,
-        "mood_confidence": song.mood_confidence,
-        "popularity": song.popularity,
-        "duration_ms": song.duration_ms,
-        "spotify_id": song.spotify_id,
-        "features": dict(song.features),
-    }
 
 
 def song_from_row(row: CatalogSong) -> Song:
@@ -61,7 +42,7 @@ def song_from_row(row: CatalogSong) -> Song:
 def import_default_catalog(store: Store, data_dir: Path | None, cache_dir: Path) -> tuple[int, int]:
     path = SPOTIFY_SONGS.resolve(data_dir, cache_dir)
     songs = load_spotify_songs(path)
-    added, updated = store.upsert_songs(song_row(song) for song in songs)
+    added, updated = store.upsert_songs(song_record(song) for song in songs)
     log.info("catalog import from %s: %d added, %d updated", path, added, updated)
     return added, updated
 

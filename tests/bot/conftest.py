@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import load_catalog, song_row
+from bot.catalog import load_catalog
 from bot.checkins import CheckInJob
 from bot.core.conversation import Conversation, ConversationRules
 from bot.core.events import ChatKind, ChatRef, Incoming, Outgoing, Payload, UserRef
 from nlp.lexicon import LexiconEstimator
 from recommender import Song
 from recommender.catalog import load_spotify_songs
+from recommender.importing import song_record
 from recommender.nearest import NearestMoodRecommender
 from storage import DueCheckIn, Store
 
@@ -77,7 +78,7 @@ class Harness:
 
 @pytest.fixture
 def harness(store: Store, lexicon: LexiconEstimator, catalog_slice: list[Song]) -> Harness:
-    store.upsert_songs(song_row(s) for s in catalog_slice)
+    store.upsert_songs(song_record(s) for s in catalog_slice)
     catalog = load_catalog(store, None, Path("/nonexistent"))
     clock = Clock()
     rules = ConversationRules(

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.catalog import song_row
 from bot.ranker_commands import DatabaseFeedbackLog, build_widedeep, train_ranker
 from nlp import Mood
+from recommender.importing import song_record
 from recommender.modes import Mode
 from recommender.ranking import RecommendationRequest
 from recommender.widedeep import Cutoff, WideDeepConfig
@@ -44,7 +44,7 @@ def _playlist_with_reactions(store: Store, kinds: list[str]) -> int:
 
 
 def test_reactions_read_back_with_pseudonym_and_mood(store: Store) -> None:
-    store.upsert_songs(song_row(s) for s in SONGS)
+    store.upsert_songs(song_record(s) for s in SONGS)
     _playlist_with_reactions(store, ["like", "dislike", "skip"])
     data = RankerData(store.engine)
     rows = data.reactions_since(0)
@@ -58,7 +58,7 @@ def test_reactions_read_back_with_pseudonym_and_mood(store: Store) -> None:
 
 
 def test_train_ranker_then_restart_replays_later_reactions(store: Store, tmp_path: Path) -> None:
-    store.upsert_songs(song_row(s) for s in SONGS)
+    store.upsert_songs(song_record(s) for s in SONGS)
     _playlist_with_reactions(store, ["like", "dislike"])
     line = train_ranker(SONGS, store.engine, tmp_path, FAST)
     assert "v0001" in line
