@@ -90,6 +90,19 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--batch", type=int, default=256, help="lines per model batch")
     analyze.set_defaults(handler=_analyze)
 
+    train_text = sub.add_parser(
+        "train-text", help="fine-tune the text mood model on EmoBank (writes adapter and head)"
+    )
+    train_text.add_argument("--out", default="nlp/weights/text-va", help="folder for the weights")
+    train_text.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a TrainConfig field",
+    )
+    train_text.set_defaults(handler=_train_text)
+
     evaluate = sub.add_parser(
         "eval-text", help="Pearson r and R² of the text model and its baselines on EmoBank"
     )
@@ -260,6 +273,20 @@ def _analyze(args: argparse.Namespace, settings: Settings) -> int:
         analyze_jsonl(estimator, sys.stdin, sys.stdout, args.batch)
     else:
         print(json.dumps(analyze_text(estimator, args.text), ensure_ascii=False))
+    return 0
+
+
+def _train_text(args: argparse.Namespace, settings: Settings) -> int:
+    from nlp.training import main as train_main
+
+    if settings.data_dir is None:
+        print(
+            "moodwave train-text: set MOODWAVE_DATA_DIR to the folder holding emobank/",
+            file=sys.stderr,
+        )
+        return 2
+    sets = [item for pair in args.set for item in ("--set", pair)]
+    train_main(["--data-dir", str(settings.data_dir), "--out", args.out, *sets])
     return 0
 
 
