@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from nlp.lexicon import WARRINER, LexiconEstimator
 from nlp.mood import MoodEstimator
+from nlp.scores import pearson, r2
 
 EMOBANK_RELATIVE_PATH = "emobank/corpus/emobank.csv"
 SPLITS = ("train", "dev", "test")
@@ -63,10 +64,10 @@ def evaluate_lexicon(
     result = {
         "n": float(len(texts)),
         "coverage": coverage,
-        "r_valence": _pearson(predicted[:, 0], gold[:, 0]),
-        "r_arousal": _pearson(predicted[:, 1], gold[:, 1]),
-        "r2_valence": _r2(predicted[:, 0], gold[:, 0]),
-        "r2_arousal": _r2(predicted[:, 1], gold[:, 1]),
+        "r_valence": pearson(predicted[:, 0], gold[:, 0]),
+        "r_arousal": pearson(predicted[:, 1], gold[:, 1]),
+        "r2_valence": r2(predicted[:, 0], gold[:, 0]),
+        "r2_arousal": r2(predicted[:, 1], gold[:, 1]),
     }
     result["r2_mean"] = (result["r2_valence"] + result["r2_arousal"]) / 2.0
     if calibrate_on is not None:
@@ -75,25 +76,11 @@ def evaluate_lexicon(
         for column, name in enumerate(("valence", "arousal")):
             slope, intercept = _line(fit_predicted[:, column], fit_gold[:, column])
             calibrated = slope * predicted[:, column] + intercept
-            result[f"r2_{name}_calibrated"] = _r2(calibrated, gold[:, column])
+            result[f"r2_{name}_calibrated"] = r2(calibrated, gold[:, column])
         result["r2_mean_calibrated"] = (
             result["r2_valence_calibrated"] + result["r2_arousal_calibrated"]
         ) / 2.0
     return result
-
-
-def _pearson(x: Floats, y: Floats) -> float:
-    # A constant prediction has no correlation; say 0 rather than NaN.
-    if len(x) < 2 or float(np.std(x)) == 0.0 or float(np.std(y)) == 0.0:
-        return 0.0
-    return float(np.corrcoef(x, y)[0, 1])
-
-
-def _r2(predicted: Floats, gold: Floats) -> float:
-    total = float(np.sum((gold - gold.mean()) ** 2))
-    if total == 0.0:
-        return 0.0
-    return 1.0 - float(np.sum((gold - predicted) ** 2)) / total
 
 
 def _line(x: Floats, y: Floats) -> tuple[float, float]:

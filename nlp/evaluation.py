@@ -15,8 +15,9 @@ import numpy as np
 from nlp.baselines import ridge_baseline
 from nlp.evaluate_lexicon import evaluate_lexicon
 from nlp.lexicon import WARRINER, LexiconEstimator
+from nlp.scores import evaluate
 from nlp.text_model import TextMoodModel
-from nlp.training import evaluate, load_split
+from nlp.training import load_split
 
 DATASETS = ("emobank",)
 EMOBANK_CSV = "emobank/corpus/emobank.csv"

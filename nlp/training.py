@@ -31,6 +31,7 @@ import torch
 from safetensors.torch import save_file
 
 from nlp.normalize import normalize
+from nlp.scores import evaluate
 from nlp.text_model import (
     BASE_MODEL_ID,
     CONFIG_FILE,
@@ -96,30 +97,6 @@ class TrainConfig:
 class Split:
     texts: list[str]
     gold: Floats  # (n, len(targets)) in [-1, 1]
-
-
-def pearson(predicted: Floats, gold: Floats) -> float:
-    # A constant prediction has no correlation; say 0 rather than NaN.
-    if len(predicted) < 2 or float(np.std(predicted)) == 0.0 or float(np.std(gold)) == 0.0:
-        return 0.0
-    return float(np.corrcoef(predicted, gold)[0, 1])
-
-
-def r2(predicted: Floats, gold: Floats) -> float:
-    total = float(np.sum((gold - gold.mean()) ** 2))
-    if total == 0.0:
-        return 0.0
-    return 1.0 - float(np.sum((gold - predicted) ** 2)) / total
-
-
-def evaluate(predicted: Floats, gold: Floats) -> dict[str, float]:
-    """Pearson r and R² of (valence, arousal) columns 0 and 1, and r2_mean, their mean R²."""
-    result: dict[str, float] = {}
-    for column, name in enumerate(("valence", "arousal")):
-        result[f"r_{name}"] = pearson(predicted[:, column], gold[:, column])
-        result[f"r2_{name}"] = r2(predicted[:, column], gold[:, column])
-    result["r2_mean"] = (result["r2_valence"] + result["r2_arousal"]) / 2.0
-    return result
 
 
 def load_split(data_dir: Path, split: str, targets: tuple[str, ...]) -> Split:

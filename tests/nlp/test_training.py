@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
+from nlp.scores import evaluate, pearson, r2
 from nlp.text_model import TextMoodModel
-from nlp.training import TrainConfig, evaluate, load_split, pearson, r2, train_text_model
+from nlp.training import TrainConfig, load_split, train_text_model
 
 TINY = TrainConfig(epochs=1, max_len=32, max_examples=64, targets=("V", "A", "D"))
 ARTEFACTS = (
