@@ -106,6 +106,24 @@ class ReactionFact:
     at: datetime
 
 
+def _claim(
+    s: Session, table: type[CheckIn] | type[GroupMix], row: Any, status: str, now: datetime
+) -> bool:
+    """Compare-and-set: move a row seen as (status, claimed_at) to `status`, claimed now. Exactly
+    one of several racing claimers gets rowcount 1, on SQLite as on PostgreSQL."""
+    same_claim = (
+        col(table.claimed_at).is_(None)
+        if row.claimed_at is None
+        else col(table.claimed_at) == row.claimed_at
+    )
+    result = s.execute(
+        update(table)
+        .where(col(table.id) == row.id, col(table.status) == row.status, same_claim)
+        .values(status=status, claimed_at=now)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
 def _chats_of(platform: str, external_id: str | None) -> Any:
     query = select(Chat.id).where(Chat.platform == platform)
     return query if external_id is None else query.where(Chat.external_id == external_id)
@@ -490,21 +508,7 @@ class Store:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
-            won: list[CheckIn] = []
-            for row in candidates:
-                result = s.execute(
-                    update(CheckIn)
-                    .where(
-                        col(CheckIn.id) == row.id,
-                        col(CheckIn.status) == row.status,
-                        col(CheckIn.claimed_at).is_(None)
-                        if row.claimed_at is None
-                        else col(CheckIn.claimed_at) == row.claimed_at,
-                    )
-                    .values(status="sending", claimed_at=now)
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    won.append(row)
+            won = [row for row in candidates if _claim(s, CheckIn, row, "sending", now)]
             s.commit()
             for row in won:
                 assert row.id is not None
@@ -642,7 +646,7 @@ class Store:
             rows = s.exec(
                 select(GroupMix).where(due).limit(50).with_for_update(skip_locked=True)
             ).all()
-            won = [row for row in rows if self._claim_mix(s, row, now)]
+            won = [row for row in rows if _claim(s, GroupMix, row, "closing", now)]
             s.commit()
             for row in won:
                 chat = s.get(Chat, row.chat_id)
@@ -658,20 +662,6 @@ class Store:
                         )
                     )
         return claimed
-
-    @staticmethod
-    def _claim_mix(s: Session, row: GroupMix, now: datetime) -> bool:
-        same_claim = (
-            col(GroupMix.claimed_at).is_(None)
-            if row.claimed_at is None
-            else col(GroupMix.claimed_at) == row.claimed_at
-        )
-        result = s.execute(
-            update(GroupMix)
-            .where(col(GroupMix.id) == row.id, col(GroupMix.status) == row.status, same_claim)
-            .values(status="closing", claimed_at=now)
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def mix_moods(self, mix_id: int, chat_id: int, since: datetime) -> list[MixMood]:
         """Members who answered, then everyone else with a mood in this chat since `since` (their
