@@ -102,6 +102,14 @@ class Recommendation(SQLModel, table=True):
     target_arousal: float
     strategy: str = Field(max_length=32)
     model_version: str = Field(max_length=64)
+    # The research arm: which treatment this recommendation got. `randomised` is True only for a
+    # consenting person's recommendation drawn by the seeded assignment (`arm_draw` in [0, 1)).
+    arm: str = Field(default="", max_length=32)
+    randomised: bool = False
+    arm_draw: float | None = None
+    # The person's own rating of the mood before (Self-Assessment Manikin, mapped to [-1, 1]).
+    self_valence_before: float | None = None
+    self_arousal_before: float | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -153,6 +161,9 @@ class CheckIn(SQLModel, table=True):
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     answered_at: datetime | None = None
+    # The person's own rating of the mood after (Self-Assessment Manikin, mapped to [-1, 1]).
+    self_valence: float | None = None
+    self_arousal: float | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
