@@ -75,7 +75,7 @@ def open_store(settings: Settings) -> Store:
         raise ConfigurationError(
             "The database schema is not up to date. Run `moodwave db upgrade` once, then start again."
         )
-    return Store(engine)
+    return Store(engine, settings.update_lease)
 
 
 def build_estimator(settings: Settings) -> MoodEstimator:

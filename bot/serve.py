@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -47,8 +48,15 @@ class Bots:
         """The check-in and group-mix jobs of one platform, started once its bot can send."""
         store, conversation = self.app.store, self.app.conversation
         jobs: list[Job] = [
-            CheckInJob(store, conversation, platform, deliver, self.settings.checkin_answer_window),
-            MixJob(store, conversation, platform, send),
+            CheckInJob(
+                store,
+                conversation,
+                platform,
+                deliver,
+                self.settings.checkin_answer_window,
+                lease=self.settings.checkin_lease,
+            ),
+            MixJob(store, conversation, platform, send, lease=self.settings.checkin_lease),
         ]
         self.schedulers.append(start_scheduler(jobs, self.settings.checkin_poll_seconds))
 
@@ -60,6 +68,7 @@ class Bots:
             self.app.conversation,
             lambda old, new: store.migrate_chat(platform, old, new),
             on_ready=lambda: self.jobs_for(platform, adapter.deliver_checkin, adapter.deliver),
+            finish_update=lambda update_id: store.finish_update(platform, update_id),
         )
         api = settings.telegram_api_url.rstrip("/")
         application = adapter.build(
@@ -104,7 +113,13 @@ async def _serve(bots: Bots) -> None:
             adapter, application = bots.telegram()
             await stack.enter_async_context(_telegram_running(adapter, application, settings))
             if settings.telegram_webhook_url:
-                routes += telegram_webhook_routes(application, _webhook_secret(settings))
+                store, platform = bots.app.store, telegram_adapter.PLATFORM
+                routes += telegram_webhook_routes(
+                    application,
+                    _webhook_secret(settings),
+                    lambda update_id: store.update_state(platform, update_id),
+                    retry_after_s=max(1, math.ceil(settings.update_lease.total_seconds() / 4)),
+                )
         if bots.app.spotify is not None:
             from recommender.spotify import callback_routes
 

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     checkin_delay: timedelta = timedelta(hours=1)
     checkin_answer_window: timedelta = timedelta(hours=12)
     checkin_poll_seconds: float = 15.0
+    # A claimed check-in not marked sent (its replica died) is claimed again after this lease.
+    checkin_lease: timedelta = timedelta(minutes=5)
+    # A Telegram update claimed by a replica that died before finishing is taken over by its
+    # redelivery after this lease; longer than any one update's handling (Spotify's budget is 20 s).
+    update_lease: timedelta = timedelta(seconds=60)
     mix_wait: timedelta = timedelta(minutes=3)
     playlist_size: int = 10
     max_message_chars: int = 4000
@@ -74,7 +79,14 @@ class Settings(BaseSettings):
     def _empty_data_dir_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
-    @field_validator("checkin_delay", "checkin_answer_window", "mix_wait", mode="before")
+    @field_validator(
+        "checkin_delay",
+        "checkin_answer_window",
+        "mix_wait",
+        "checkin_lease",
+        "update_lease",
+        mode="before",
+    )
     @classmethod
     def _friendly_duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value

@@ -2,16 +2,25 @@
 callback (mounted by `bot.serve` when Spotify is set up) and a health check.
 
 Telegram signs each webhook call with the secret token given to `setWebhook`; a request without the
-right `X-Telegram-Bot-Api-Secret-Token` header is refused before anything is parsed. Several bot
-replicas can sit behind one load balancer: a redelivered update is dropped by the core (the
-processed-update table is shared through the database).
+right `X-Telegram-Bot-Api-Secret-Token` header is refused before anything is parsed.
+
+The webhook answers only once the update is handled (its replies sent), through the adapter's
+per-chat ordered processor. Telegram delivers an update until it gets a 2xx answer, and sends a
+chat's next update only after that, so a replica killed mid-update loses nothing: the update comes
+again, to this or another replica behind the load balancer. Duplicates are kept out by the update
+claim in the database (`storage.updates`): a redelivery of a handled update is dropped and answered
+200; one that another replica is still handling (or died handling, until its lease lapses) is
+answered 503 with Retry-After, so Telegram tries again and, after the lease, this replica takes it
+over.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -27,9 +36,18 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram/webhook"
 
 
+UpdateState = Callable[[str], str]
+
+
 def telegram_webhook_routes(
-    telegram: Application[Any, Any, Any, Any, Any, Any], secret: str
+    telegram: Application[Any, Any, Any, Any, Any, Any],
+    secret: str,
+    update_state: UpdateState | None = None,
+    retry_after_s: int = 5,
 ) -> list[BaseRoute]:
+    """`update_state(update_id)` says where the update's claim stands after this replica handled
+    it ("busy" or "stale": another replica holds it, so Telegram is asked to retry)."""
+
     async def webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -39,7 +57,16 @@ def telegram_webhook_routes(
         except (json.JSONDecodeError, UnicodeDecodeError):
             return JSONResponse({"error": "the body must be a JSON Update"}, status_code=400)
         update = Update.de_json(data, telegram.bot)
-        await telegram.update_queue.put(update)
+        await telegram.update_processor.process_update(update, telegram.process_update(update))
+        if update_state is not None:
+            state = await asyncio.to_thread(update_state, str(update.update_id))
+            if state in ("busy", "stale"):
+                log.info("update %s is held by another replica: retry later", update.update_id)
+                return JSONResponse(
+                    {"error": "this update is being handled by another replica"},
+                    status_code=503,
+                    headers={"Retry-After": str(retry_after_s)},
+                )
         return Response(status_code=200)
 
     return [Route(WEBHOOK_PATH, webhook, methods=["POST"])]

@@ -168,12 +168,19 @@ class CheckIn(SQLModel, table=True):
 
 
 class ProcessedUpdate(SQLModel, table=True):
-    """Platform update ids already handled, so a redelivered update is processed once."""
+    """Platform updates claimed for processing, so a redelivered update is processed once.
+
+    A claim is a lease: "processing" by `claimed_by` (host:pid:nonce) since `claimed_at`, then "done"
+    once the replies are sent. A redelivery of an update whose claimer died (the lease lapsed
+    without "done") is taken over by whoever receives it; see `storage.updates`."""
 
     __tablename__ = "processed_update"
 
     platform: str = Field(primary_key=True, max_length=16)
     update_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(default="processing", max_length=16)  # processing | done
+    claimed_at: datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=96)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from storage import updates
 from storage.models import (
     CatalogSong,
     Chat,
@@ -27,7 +28,6 @@ from storage.models import (
     GroupMixMember,
     MoodReport,
     Playlist,
-    ProcessedUpdate,
     Reaction,
     Recommendation,
     RecommendationItem,
@@ -37,6 +37,7 @@ from storage.models import (
 )
 
 Row = TypeVar("Row", bound=SQLModel)
+UPDATE_LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,10 @@ def _chats_of(platform: str, external_id: str | None) -> Any:
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, update_lease: timedelta = UPDATE_LEASE) -> None:
         self.engine = engine
+        self.update_lease = update_lease  # how long a claimed update waits before a takeover
+        self.claimer = updates.claimer_id()  # this process, in the update claims it holds
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -139,15 +142,20 @@ class Store:
     # -- updates -------------------------------------------------------------------------------
 
     def claim_update(self, platform: str, update_id: str) -> bool:
-        """Record an update id; False when it was seen before (a redelivery to drop)."""
-        with self.session() as s:
-            s.add(ProcessedUpdate(platform=platform, update_id=update_id))
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
-                return False
-        return True
+        """Claim an update for handling; False for a redelivery to drop (done, or another
+        claimer's live lease). A lapsed claim (its claimer died) is taken over: `storage.updates`."""
+        return updates.claim(
+            self.engine, platform, update_id, self.claimer, self.update_lease, utcnow()
+        )
+
+    def finish_update(self, platform: str, update_id: str) -> bool:
+        """The replies of a claimed update were sent: redeliveries are dropped from now on."""
+        return updates.finish(self.engine, platform, update_id, self.claimer)
+
+    def update_state(self, platform: str, update_id: str) -> updates.UpdateState:
+        return updates.state(
+            self.engine, platform, update_id, self.claimer, self.update_lease, utcnow()
+        )
 
     # -- users and chats -----------------------------------------------------------------------
 

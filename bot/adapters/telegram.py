@@ -33,6 +33,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -117,10 +118,12 @@ class TelegramAdapter:
         conversation: Conversation,
         migrate_chat: Migrate,
         on_ready: Callable[[], None] | None = None,
+        finish_update: Callable[[str], object] | None = None,
     ) -> None:
         self.conversation = conversation
         self.migrate_chat = migrate_chat
         self.on_ready = on_ready  # e.g. start the check-in job once the bot can send
+        self.finish_update = finish_update  # e.g. mark the update's claim done (replicas)
         self.application: Application | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -146,6 +149,8 @@ class TelegramAdapter:
         app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
         app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_error_handler(self.on_error)
+        if self.finish_update is not None:  # group 1: after the handler above and its replies
+            app.add_handler(TypeHandler(Update, self.on_handled), group=1)
         self.application = app
         return app
 
@@ -210,6 +215,14 @@ class TelegramAdapter:
             await asyncio.to_thread(
                 self.migrate_chat, str(message.chat_id), str(message.migrate_to_chat_id)
             )
+
+    async def on_handled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every handler of the update ran (its replies, or an apology, were sent)."""
+        assert self.finish_update is not None
+        try:
+            await asyncio.to_thread(self.finish_update, str(update.update_id))
+        except Exception:  # the lease runs out and a redelivery handles the update again
+            log.exception("could not mark Telegram update %s handled", update.update_id)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None

@@ -5,10 +5,13 @@ in its own thread and event loop and speaks Telegram's URL layout: `/bot<token>/
 POST (query string, form-encoded, multipart or JSON bodies) and `/file/bot<token>/<file_path>` for
 downloads. It keeps users, chats, messages, files, callback queries and the update queue; it serves
 long polling (`getUpdates` with `offset`, `limit`, `timeout`, `allowed_updates`) or, once a webhook is
-set, POSTs the updates there with the secret-token header. Every request and every returned object is
+set, POSTs the updates there with the secret-token header as Telegram's Bot API server does: up to
+`max_connections` requests at once, but one update of a chat at a time (the chat's next update goes
+out only after a 2xx answer), and a failed or timed-out delivery is retried (at once, then after
+1, 2, 4 ... `webhook_retry_base` units, or after the answer's Retry-After) until it lands. Every request and every returned object is
 checked against the Bot API spec (`telegram_spec`): a violation is recorded in `violations` and answered
 with Telegram's 400. Tests play the users through the driver methods (`user_sends_text`,
-`user_presses_button`, `migrate_group`, `fail_next`, ...), which are thread-safe. Run it standalone for
+`user_presses_button`, `migrate_group`, `fail_next`, `hold_sends`, ...), which are thread-safe. Run it standalone for
 demos with `python -m tests.fakes.telegram --port 8081`.
 """
 
@@ -310,8 +313,18 @@ class FakeTelegram:
         bot_name: str = "Moodwave",
         port: int = 0,
         spec: BotApiSpec | None = None,
+        webhook_timeout: float = 10.0,
+        webhook_retry_base: float = 1.0,
+        webhook_retry_cap: float = 60.0,
     ) -> None:
         self.token = token
+        self.webhook_timeout = webhook_timeout
+        self.webhook_retry_base = webhook_retry_base
+        self.webhook_retry_cap = webhook_retry_cap
+        self._inflight_chats: set[object] = set()
+        self._retry: dict[int, tuple[int, float]] = {}  # update_id -> (failures, due at)
+        self._held_chats: dict[int, asyncio.Event] = {}
+        self._held_count: dict[int, int] = {}
         self.spec = spec or load_spec()
         self.port = port
         self.bot_user: dict[str, Any] = {
@@ -660,6 +673,25 @@ class FakeTelegram:
             self._enqueue({"message": new_note})
             return new
 
+    def hold_sends(self, chat: FakeChat) -> None:
+        """From now on, sendMessage calls to `chat` wait in the network before reaching Telegram,
+        until `release_sends`; one whose sender hung up meanwhile never arrives (nothing is sent)."""
+        loop = self._loop
+        assert loop is not None, "start the fake first"
+        with self._lock:
+            self._held_chats[chat.id] = asyncio.Event()
+
+    def release_sends(self, chat: FakeChat) -> None:
+        with self._lock:
+            event = self._held_chats.pop(chat.id, None)
+        if event is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(event.set)
+
+    def held_sends(self, chat: FakeChat) -> int:
+        """How many sendMessage calls to `chat` are held right now."""
+        with self._lock:
+            return self._held_count.get(chat.id, 0)
+
     def user_blocks_bot(self, user: FakeUser) -> None:
         """From now on, messages to the user's private chat answer 403 as Telegram does."""
         with self._lock:
@@ -817,6 +849,8 @@ class FakeTelegram:
             if problems:
                 self._record_violation(name, "request", problems)
                 raise ApiError(400, problems[0].description)
+            if not await self._arrives(name, params, request):
+                return _json(ApiError(500, "the sender hung up").body(), 500)  # nobody reads it
             result = await self._call(method, params)
             body: dict[str, Any] = {"ok": True, "result": result}
             status = 200
@@ -824,6 +858,28 @@ class FakeTelegram:
             body, status = error.body(), error.code
         self._log(name, params, request, status, body)
         return _json(body, status)
+
+    async def _arrives(self, name: str, params: dict[str, Any], request: web.Request) -> bool:
+        """Hold a sendMessage to a held chat; False when its sender hung up while it was held."""
+        if name != "sendMessage":
+            return True
+        try:
+            chat_id = int(params.get("chat_id", 0))
+        except (TypeError, ValueError):
+            return True
+        with self._lock:
+            event = self._held_chats.get(chat_id)
+            if event is None:
+                return True
+            self._held_count[chat_id] = self._held_count.get(chat_id, 0) + 1
+        self._notify_updates()
+        try:
+            await event.wait()
+        finally:
+            with self._lock:
+                self._held_count[chat_id] -= 1
+        transport = request.transport
+        return transport is not None and not transport.is_closing()
 
     async def _call(self, method: MethodSpec, params: dict[str, Any]) -> Any:
         if method.name == "getUpdates":
@@ -933,34 +989,91 @@ class FakeTelegram:
         return batch
 
     async def _webhook_pump(self) -> None:
-        """POST queued updates, one at a time and in order, while a webhook is set."""
-        failures = 0
+        """POST queued updates while a webhook is set: up to `max_connections` at once, one per chat
+        at a time and in order, retrying failures (as Telegram's Bot API server does)."""
+        tasks: set[asyncio.Task[None]] = set()
         async with aiohttp.ClientSession() as session:
-            while True:
-                event = self._updates_event
-                with self._lock:
-                    hook = self._webhook
-                    update = self._take_batch(1) if hook else []
-                if hook is None or not update or event is None:
-                    if event is not None:
-                        await event.wait()
-                    continue
-                error = await _post_update(session, hook, update[0])
-                with self._lock:
-                    self._settle_webhook_delivery(hook, update[0], error)
-                failures = failures + 1 if error else 0
-                if error:
-                    await asyncio.sleep(min(0.05 * 2**failures, 2.0))
+            try:
+                while True:
+                    event = self._updates_event
+                    with self._lock:
+                        hook = self._webhook
+                        ready, wake_at = self._deliverable(hook, len(tasks)) if hook else ([], None)
+                    for update in ready:
+                        assert hook is not None
+                        task = asyncio.create_task(self._deliver(session, hook, update))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                    if ready or event is None:
+                        await asyncio.sleep(0)
+                        continue
+                    timeout = None if wake_at is None else max(0.0, wake_at - time.monotonic())
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(event.wait(), timeout)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _deliverable(
+        self, hook: _Webhook, in_flight: int
+    ) -> tuple[list[dict[str, Any]], float | None]:
+        """The updates to send now (the first waiting update of each chat not in flight, up to
+        `max_connections` in flight), and when the next delayed retry falls due."""
+        self._queue.pending = [u for u in self._queue.pending if self._allowed(u)]
+        now = time.monotonic()
+        ready: list[dict[str, Any]] = []
+        seen: set[object] = set()
+        wake_at: float | None = None
+        for update in self._queue.redeliveries + self._queue.pending:
+            key = _queue_key(update)
+            if key in seen or key in self._inflight_chats:
+                seen.add(key)
+                continue
+            seen.add(key)
+            _, due = self._retry.get(update["update_id"], (0, now))
+            if due > now:
+                wake_at = due if wake_at is None else min(wake_at, due)
+                continue
+            if in_flight + len(ready) >= hook.max_connections:
+                break
+            ready.append(update)
+            self._inflight_chats.add(key)
+            if any(u is update for u in self._queue.redeliveries):
+                self._queue.redeliveries = [u for u in self._queue.redeliveries if u is not update]
+        return ready, wake_at
+
+    async def _deliver(
+        self, session: aiohttp.ClientSession, hook: _Webhook, update: dict[str, Any]
+    ) -> None:
+        error, retry_after = await _post_update(session, hook, update, self.webhook_timeout)
+        with self._lock:
+            self._inflight_chats.discard(_queue_key(update))
+            self._settle_webhook_delivery(hook, update, error, retry_after)
+        self._notify_updates()
 
     def _settle_webhook_delivery(
-        self, hook: _Webhook, update: dict[str, Any], error: str | None
+        self,
+        hook: _Webhook,
+        update: dict[str, Any],
+        error: str | None,
+        retry_after: float | None = None,
     ) -> None:
+        update_id = update["update_id"]
         if error is None:
-            with contextlib.suppress(ValueError):
-                self._queue.pending.remove(update)
+            self._queue.pending = [u for u in self._queue.pending if u is not update]
+            self._retry.pop(update_id, None)
             return
         hook.last_error_date, hook.last_error_message = _now(), error
-        if update not in self._queue.pending:
+        failures, _ = self._retry.get(update_id, (0, 0.0))
+        if retry_after is not None:
+            delay = min(max(retry_after, 0.0), 3600.0)
+        elif failures == 0:
+            delay = 0.0  # Telegram tries once more at once, then backs off
+        else:
+            delay = min(self.webhook_retry_base * 2**failures, self.webhook_retry_cap)
+        self._retry[update_id] = (failures + 1, time.monotonic() + delay)
+        if not any(u is update for u in self._queue.pending):
             self._queue.redeliveries.insert(0, update)  # a redelivery stays due until it lands
 
     # -- Bot API methods (run on the server loop with the lock held) -------------------------
@@ -1203,19 +1316,40 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], bool]:
 
 
 async def _post_update(
-    session: aiohttp.ClientSession, hook: _Webhook, update: dict[str, Any]
-) -> str | None:
-    """POST one update to the webhook; the error Telegram would report, or None on success."""
+    session: aiohttp.ClientSession, hook: _Webhook, update: dict[str, Any], timeout: float
+) -> tuple[str | None, float | None]:
+    """POST one update to the webhook: the error Telegram would report (None on a 2xx answer) and
+    the answer's Retry-After in seconds, if it gave one."""
     headers = {"X-Telegram-Bot-Api-Secret-Token": hook.secret_token} if hook.secret_token else {}
     try:
         async with session.post(
-            hook.url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+            hook.url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
         ) as response:
             if 200 <= response.status < 300:
-                return None
-            return f"Wrong response from the webhook: {response.status} {response.reason}"
+                return None, None
+            retry_after: float | None = None
+            with contextlib.suppress(ValueError):
+                retry_after = float(response.headers.get("Retry-After", ""))
+            return f"Wrong response from the webhook: {response.status} {response.reason}", (
+                retry_after
+            )
     except (aiohttp.ClientError, TimeoutError) as error:
-        return f"Connection failed: {error}"
+        return f"Connection failed: {error!r}", None
+
+
+def _queue_key(update: Mapping[str, Any]) -> object:
+    """Telegram's delivery queue of an update: its chat (else its sender), so a chat's updates go
+    out one at a time and in order."""
+    body = update.get(_update_kind(update)) or {}
+    if not isinstance(body, Mapping):
+        return ("update", update["update_id"])
+    chat = body.get("chat") or (body.get("message") or {}).get("chat")
+    if chat:
+        return ("chat", chat["id"])
+    sender = body.get("from") or body.get("user")
+    if sender:
+        return ("user", sender["id"])
+    return ("update", update["update_id"])
 
 
 def _json(body: dict[str, Any], status: int) -> web.Response:

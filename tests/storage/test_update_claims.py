@@ -1,0 +1,47 @@
+"""Update claims are leases: a redelivery is dropped while the claim is live or done, taken over
+once the claimer died (its lease lapsed unfinished), and only the holder can finish a claim."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from storage import Store, make_engine
+from storage.models import ProcessedUpdate, utcnow
+
+
+def _age_claim(store: Store, update_id: str, by: timedelta) -> None:
+    with store.session() as s:
+        s.execute(
+            update(ProcessedUpdate)
+            .where(ProcessedUpdate.update_id == update_id)  # type: ignore[arg-type]
+            .values(claimed_at=utcnow() - by)
+        )
+        s.commit()
+
+
+def test_a_claim_lapses_only_when_unfinished(database_url: str) -> None:
+    lease = timedelta(seconds=30)
+    engine = make_engine(database_url)
+    first, second = Store(engine, lease), Store(engine, lease)
+    assert first.claimer != second.claimer
+    assert second.update_state("telegram", "7") == "absent"
+    assert first.claim_update("telegram", "7")
+    assert not second.claim_update("telegram", "7")  # live claim: a redelivery is not handled
+    assert second.update_state("telegram", "7") == "busy"
+    assert first.update_state("telegram", "7") == "mine"
+    assert not second.finish_update("telegram", "7")  # only the holder finishes
+
+    _age_claim(first, "7", 2 * lease)  # the first replica died mid-update
+    assert second.update_state("telegram", "7") == "stale"
+    assert second.claim_update("telegram", "7")  # its redelivery takes the claim over
+    assert not first.claim_update("telegram", "7")  # one taker wins
+    assert not first.finish_update("telegram", "7")  # the old holder lost it
+    assert second.finish_update("telegram", "7")
+    assert first.update_state("telegram", "7") == "done"
+
+    _age_claim(first, "7", 10 * lease)
+    assert not first.claim_update("telegram", "7")  # done is final
+    assert first.claim_update("discord", "7")  # ids are per platform
+    engine.dispose()
