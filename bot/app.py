@@ -12,6 +12,7 @@ from bot.core import replies
 from bot.core.catalog import CatalogSnapshot
 from bot.core.conversation import Conversation, ConversationRules
 from bot.core.events import Outgoing
+from bot.core.study import Study
 from bot.notify import Notifier
 from bot.ranker_commands import build_widedeep
 from bot.settings import Settings
@@ -27,6 +28,7 @@ from nlp.client import (
 from nlp.lexicon import WARRINER, LexiconEstimator
 from nlp.text_model import TextMoodModel
 from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher
+from recommender.arms import Arm, ArmAssigner, RandomSongsRecommender, arm_of, parse_weights
 from recommender.nearest import NearestMoodRecommender
 from recommender.spotify import (
     CallPolicy,
@@ -140,6 +142,32 @@ def build_recommender(settings: Settings, catalog: CatalogSnapshot, store: Store
     return build_widedeep(catalog.songs, store.engine, settings.home)
 
 
+def build_study(
+    settings: Settings, catalog: CatalogSnapshot, store: Store, production: Recommender
+) -> Study | None:
+    """The experiment arms, when research arms are configured. An arm's ranker is the production
+    one where it is the same kind (so what it learns is shared), else one built for the study."""
+    weights = parse_weights(settings.research_arms)
+    if not weights:
+        return None
+    assigner = ArmAssigner(weights, settings.research_seed)
+    rankers: dict[Arm, Recommender] = {Arm.RANDOM: RandomSongsRecommender(catalog.songs)}
+    for arm in (Arm.WIDE_DEEP, Arm.NEAREST):
+        if arm_of(production) == arm.value:
+            rankers[arm] = production
+        elif arm in assigner.arms:
+            kind = "nearest" if arm is Arm.NEAREST else "widedeep"
+            rankers[arm] = build_recommender(
+                settings.model_copy(update={"ranker": kind}), catalog, store
+            )
+    log.info(
+        "research arms: %s (seed %r)",
+        ", ".join(f"{a.value} {w:.0%}" for a, w in assigner.weights.items()),
+        settings.research_seed,
+    )
+    return Study(assigner, rankers)
+
+
 def spotify_config(settings: Settings) -> SpotifyConfig | None:
     """Spotify's settings, or None when Spotify is not set up (playlists are then track links)."""
     if not (settings.spotify_client_id and settings.spotify_client_secret and settings.secret_key):
@@ -213,6 +241,7 @@ def build_app(settings: Settings) -> Moodwave:
         rules,
         spotify_accounts=spotify.accounts if spotify else None,
         voice=voice,
+        study=build_study(settings, catalog, store, recommender),
     )
     log.info(
         "Moodwave ready: %d songs, mood model %s, ranker %s, playlists via %s",

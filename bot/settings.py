@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
 
     research_secret: SecretStr | None = None
+    # Experiment arms for consenting people, e.g. "widedeep=2,nearest=1,random=1,checkin-only=1";
+    # empty: no randomisation, everyone gets `ranker`. The seed makes every assignment recomputable.
+    research_arms: str = ""
+    research_seed: str = "moodwave-study-1"
     log_level: str = "INFO"
 
     @field_validator("data_dir", "text_model_weights", mode="before")
@@ -90,6 +94,14 @@ class Settings(BaseSettings):
     @classmethod
     def _friendly_duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("research_arms")
+    @classmethod
+    def _known_arms(cls, value: str) -> str:
+        from recommender.arms import parse_weights
+
+        parse_weights(value)  # raises with the problem named
+        return value
 
     @field_validator("spotify_redirect_uri")
     @classmethod

@@ -601,6 +601,47 @@ class Store:
         with self.session() as s:
             return s.get(CheckIn, checkin_id)
 
+    # -- self-reports (Self-Assessment Manikin) ------------------------------------------------
+
+    def self_report_before(
+        self, recommendation_id: int, user_id: int, dimension: str, value: float
+    ) -> bool:
+        """The person's own rating of their mood before a recommendation of theirs; False when
+        the recommendation is not theirs (or gone)."""
+        column = {"valence": "self_valence_before", "arousal": "self_arousal_before"}[dimension]
+        with self.session() as s:
+            result = s.execute(
+                update(Recommendation)
+                .where(
+                    col(Recommendation.id) == recommendation_id,
+                    col(Recommendation.user_id) == user_id,
+                )
+                .values({column: value})
+            )
+            s.commit()
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def self_report_after(
+        self, checkin_id: int, user_id: int, dimension: str, value: float
+    ) -> CheckIn | None:
+        """The person's own rating of their mood at a check-in of theirs that was asked (open or
+        already answered in words); None when it is not theirs, not asked yet, or expired."""
+        column = {"valence": "self_valence", "arousal": "self_arousal"}[dimension]
+        with self.session() as s:
+            result = s.execute(
+                update(CheckIn)
+                .where(
+                    col(CheckIn.id) == checkin_id,
+                    col(CheckIn.user_id) == user_id,
+                    col(CheckIn.status).in_(("sent", "answered")),
+                )
+                .values({column: value})
+            )
+            s.commit()
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            return s.get(CheckIn, checkin_id)
+
     # -- group mixes ---------------------------------------------------------------------------
 
     def open_mix(self, chat_id: int) -> GroupMix | None:

@@ -34,10 +34,10 @@ from bot.core.events import (
     Outgoing,
     Payload,
     ReactionKind,
-    ReactionPress,
     TextMessage,
     UserRef,
     VoiceNote,
+    answered_in_place,
     decode_action,
     reaction_action,
 )
@@ -337,7 +337,7 @@ class DiscordAdapter:
             await interaction.response.send_message(STALE_BUTTON, ephemeral=True)
             return
         # A reaction is acknowledged just to the presser, not with a message for the channel.
-        await self._answer(interaction, payload, ephemeral=isinstance(payload, ReactionPress))
+        await self._answer(interaction, payload, ephemeral=answered_in_place(payload))
 
     async def on_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError

@@ -199,8 +199,8 @@ class TelegramAdapter:
             await query.answer("That button no longer works, sorry.")
             return
         outs = await self._handle(update, payload)
-        if isinstance(payload, ReactionPress):
-            # A reaction is acknowledged in place (a small notice), not with a chat message.
+        if isinstance(payload, ReactionPress) or (outs and all(o.meta.get("notice") for o in outs)):
+            # A reaction or a rating is acknowledged in place (a small notice), not in the chat.
             await query.answer(outs[0].text[:200] if outs else None)
             return
         await query.answer()

@@ -30,6 +30,7 @@ from bot.core.events import (
     command_action,
 )
 from bot.core.mixes import GroupMixes
+from bot.core.study import SamPress, Study, Treatment, production_treatment
 from nlp import Mood, MoodEstimator
 from nlp.voice import VoiceRejected
 from recommender import (
@@ -88,6 +89,7 @@ class Conversation:
         clock: Callable[[], datetime] = utcnow,
         spotify_accounts: SpotifyAccountsSeam | None = None,
         voice: VoiceAnalysis | None = None,
+        study: Study | None = None,
     ) -> None:
         self.store = store
         self.estimator = estimator
@@ -99,6 +101,7 @@ class Conversation:
         self.clock = clock
         self.spotify_accounts = spotify_accounts
         self.voice = voice
+        self.study = study
         self.mixes = GroupMixes(self, self.rules.mix_wait)
 
     # -- entry point ---------------------------------------------------------------------------
@@ -166,6 +169,8 @@ class Conversation:
             return self._spotify(user, args)
         if name == "feel":
             return self._feel(user, chat, " ".join(args))
+        if name == "sam":
+            return self._self_report(user, chat, args)
         if name in REACTION_COMMANDS:
             return self._react_by_position(user, chat, REACTION_COMMANDS[name], args)
         return [Outgoing(replies.unknown_command(name))]
@@ -325,9 +330,10 @@ class Conversation:
         text: str,
         mood: Mood,
         voice: VoiceReading | None = None,
+        source: str | None = None,
     ) -> list[Outgoing]:
         assert user.id is not None and chat.id is not None
-        source = "checkin-voice" if voice else "checkin"
+        source = source or ("checkin-voice" if voice else "checkin")
         report = self.store_mood(user, chat, text, source, mood, voice)
         assert report.id is not None
         if not self.store.answer_checkin(checkin_id, report.id, self.clock()):
@@ -353,13 +359,63 @@ class Conversation:
         for track_id in track_ids:
             self.recommender.observe(Feedback(user.pseudonym, track_id, before, "checkin-improved"))
 
+    def _self_report(self, user: User, chat: Chat, args: tuple[str, ...]) -> list[Outgoing]:
+        """A Self-Assessment Manikin button: the person's own 1-5 rating of how pleasant ("v") or
+        how energetic ("a") they feel, before a recommendation ("r") or at a check-in ("c"). Both
+        scales of an open check-in answer it, as words would."""
+        assert user.id is not None
+        press = SamPress.parse(args)
+        if press is None:
+            return [Outgoing(replies.SAM_HELP)]
+        if press.target == "r":
+            if not self.store.self_report_before(
+                press.target_id, user.id, press.dimension, press.value
+            ):
+                return [_notice(replies.SAM_NOT_YOURS)]
+            return [_notice(replies.sam_noted(press.dimension, press.point, False))]
+        checkin = self.store.self_report_after(
+            press.target_id, user.id, press.dimension, press.value
+        )
+        if checkin is None or checkin.id is None:
+            asked = self.store.checkin(press.target_id)
+            mine = asked is not None and asked.user_id == user.id
+            return [_notice(replies.SAM_CLOSED if mine else replies.SAM_NOT_YOURS)]
+        both = checkin.self_valence is not None and checkin.self_arousal is not None
+        if checkin.status == "sent" and both:
+            assert checkin.self_valence is not None and checkin.self_arousal is not None
+            mood = Mood(checkin.self_valence, checkin.self_arousal, 1.0, "sam", SAM_VERSION)
+            return self._answer_checkin(
+                user,
+                chat,
+                checkin.id,
+                checkin.mood_before_id,
+                f"(self-report: pleasant {press_point(checkin.self_valence)}/5, "
+                f"energetic {press_point(checkin.self_arousal)}/5)",
+                mood,
+                source="checkin-sam",
+            )
+        waiting = checkin.status == "sent" and not both
+        return [_notice(replies.sam_noted(press.dimension, press.point, waiting))]
+
     # -- recommending --------------------------------------------------------------------------
 
     def _recommend(self, user: User, chat: Chat, report: MoodReport, mood: Mood) -> list[Outgoing]:
         assert user.id is not None and report.id is not None
         mode = Mode.parse(user.preferred_mode) or Mode.MATCH
         now = self.clock()
-        ranked = self.recommender.recommend(
+        treatment = (
+            self.study.treatment(user, f"mood-report:{report.id}", self.recommender)
+            if self.study is not None
+            else production_treatment(self.recommender)
+        )
+        if treatment.ranker is None:  # the study's check-in-only control: no songs this time
+            recommendation = self.store.save_recommendation(
+                self._recommendation_row(user, chat, report, mood, mode, "none", treatment), []
+            )[0]
+            self.store.schedule_checkin(recommendation, report.id, now + self._checkin_delay(user))
+            text = replies.study_no_playlist(mood, self._checkin_delay(user))
+            return [Outgoing(text), *self._self_report_before(recommendation)]
+        ranked = treatment.ranker.recommend(
             RecommendationRequest(
                 mood, mode, self.taste_of(user, now), self.rules.playlist_size, user.pseudonym
             )
@@ -367,11 +423,44 @@ class Conversation:
         if not ranked:
             return [Outgoing(replies.NO_SONGS)]
         recommendation, out = self.send_playlist(
-            user, chat, report, mood, mode, ranked, self.recommender.strategy, now
+            user, chat, report, mood, mode, ranked, treatment, now
         )
         if user.checkins_enabled:
             self.store.schedule_checkin(recommendation, report.id, now + self._checkin_delay(user))
+        if treatment.randomised:
+            return [out, *self._self_report_before(recommendation)]
         return [out]
+
+    def _self_report_before(self, recommendation: Recommendation) -> list[Outgoing]:
+        assert recommendation.id is not None
+        return [Outgoing(replies.SAM_BEFORE, replies.sam_buttons("r", recommendation.id))]
+
+    def _recommendation_row(
+        self,
+        user: User,
+        chat: Chat,
+        report: MoodReport,
+        mood: Mood,
+        mode: Mode,
+        strategy: str,
+        treatment: Treatment,
+    ) -> Recommendation:
+        assert user.id is not None and chat.id is not None and report.id is not None
+        goal = target_mood(mood, mode)
+        ranker = treatment.ranker or self.recommender
+        return Recommendation(
+            user_id=user.id,
+            chat_id=chat.id,
+            mood_report_id=report.id,
+            mode=mode.value,
+            target_valence=goal.valence,
+            target_arousal=goal.arousal,
+            strategy=strategy,
+            model_version=ranker.version if treatment.ranker is not None else "none",
+            arm=treatment.arm,
+            randomised=treatment.randomised,
+            arm_draw=treatment.draw,
+        )
 
     def taste_of(self, user: User, now: datetime) -> TasteProfile:
         assert user.id is not None
@@ -391,22 +480,15 @@ class Conversation:
         mood: Mood,
         mode: Mode,
         ranked: list[RankedSong],
-        strategy: str,
+        treatment: Treatment,
         now: datetime,
+        strategy: str | None = None,
     ) -> tuple[Recommendation, Outgoing]:
         """Store the ranked list as a recommendation, publish it, and render the reply."""
-        assert user.id is not None and chat.id is not None and report.id is not None
-        goal = target_mood(mood, mode)
+        ranker = treatment.ranker or self.recommender
         recommendation, items = self.store.save_recommendation(
-            Recommendation(
-                user_id=user.id,
-                chat_id=chat.id,
-                mood_report_id=report.id,
-                mode=mode.value,
-                target_valence=goal.valence,
-                target_arousal=goal.arousal,
-                strategy=strategy,
-                model_version=self.recommender.version,
+            self._recommendation_row(
+                user, chat, report, mood, mode, strategy or ranker.strategy, treatment
             ),
             [NewItem(self.catalog.db_id(r.song.track_id), r.score, r.reason) for r in ranked],
         )
@@ -487,7 +569,23 @@ class Conversation:
     def checkin_question(self, due: DueCheckIn) -> Outgoing:
         user = self.store.user(due.user_id)
         name = user.display_name if user and due.chat_kind == ChatKind.GROUP.value else None
-        return Outgoing(replies.checkin_question(name, _mood_of(due.mood_before)))
+        return Outgoing(
+            replies.checkin_question(name, _mood_of(due.mood_before)),
+            replies.sam_buttons("c", due.checkin_id),
+        )
+
+
+SAM_VERSION = "sam-5point"
+
+
+def press_point(value: float) -> int:
+    """A SAM value in [-1, 1] back to its 1-5 point."""
+    return round(value * 2 + 3)
+
+
+def _notice(text: str) -> Outgoing:
+    """A short acknowledgement a platform may show in place (a toast) rather than as a message."""
+    return Outgoing(text, meta={"notice": "1"})
 
 
 def _new_mood(text: str, source: str, mood: Mood, voice: VoiceReading | None = None) -> NewMood:

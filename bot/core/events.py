@@ -119,6 +119,14 @@ def reaction_action(item_id: int, kind: ReactionKind) -> str:
     return f"r:{_REACTION_LETTERS[kind]}:{item_id}"
 
 
+def answered_in_place(payload: Payload) -> bool:
+    """A button press acknowledged quietly (a toast on Telegram, a reply only the presser sees on
+    Discord) rather than with a message to the whole chat: reactions and SAM ratings."""
+    return isinstance(payload, ReactionPress) or (
+        isinstance(payload, Command) and payload.name == "sam"
+    )
+
+
 def decode_action(action: str) -> Payload | None:
     """The payload a pressed button stands for; None for anything malformed or forged."""
     parts = action.split(":")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 
 from bot.core import replies
 from bot.core.events import ChatKind, Outgoing
+from bot.core.study import GROUP_ARM, Treatment
 from nlp import Mood
 from recommender import Mode, RankedSong, RecommendationRequest
 from recommender.groups import GroupStrategy, ScoringRecommender, group_playlist
@@ -92,7 +93,15 @@ class GroupMixes:
         group_mood = _mean([_mood_of(m.report) for m in moods])
         lead = next((m for m in answered if m.user.id == starter.id), answered[0])
         recommendation, out = conversation.send_playlist(
-            lead.user, chat, lead.report, group_mood, mode, ranked, f"group-{due.strategy}", now
+            lead.user,
+            chat,
+            lead.report,
+            group_mood,
+            mode,
+            ranked,
+            Treatment(GROUP_ARM, conversation.recommender),
+            now,
+            strategy=f"group-{due.strategy}",
         )
         self.store.finish_mix(due.mix_id, recommendation.id)
         for member in answered:

@@ -29,9 +29,12 @@ How to use Moodwave:
 - /help: this message."""
 
 CONSENT_QUESTION = (
-    "One more thing, separate from the music: may Moodwave use your anonymised mood logs "
-    "(moods and reactions, never your name or messages' author) for research on music and mood? "
-    "It stays off unless you say yes, and you can change it any time with /privacy."
+    "One more thing, separate from the music: may Moodwave use your mood logs for research on "
+    "music and mood? What is used: the moods I read, the songs, your reactions and how you felt "
+    "afterwards, under a code name; never your name, your account or your messages' words. Taking "
+    "part also means that, now and then, you get a comparison playlist (another method, songs "
+    "picked at random, or no songs and only the check-in), so the study can tell what the music "
+    "itself does. It stays off unless you say yes, and you can change it any time with /privacy."
 )
 
 EMPTY_MESSAGE = (
@@ -262,8 +265,52 @@ def reaction_noted(kind: str, title: str) -> str:
 def checkin_question(name: str | None, before: Mood) -> str:
     who = f"{name}, how" if name else "How"
     return (
-        f"{who} do you feel now? Before the music you sounded {mood_words(before.valence, before.arousal)}. "
-        "A few words are enough."
+        f"{who} do you feel now? Earlier you sounded {mood_words(before.valence, before.arousal)}. "
+        "A few words are enough, or tap the scales: top row how pleasant (1 very unpleasant, "
+        "5 very pleasant), bottom row how energetic (1 very calm, 5 very excited)."
+    )
+
+
+# The Self-Assessment Manikin's two scales as 5-point button rows: pleasure and arousal.
+SAM_VALENCE_FACES = ("😞", "🙁", "😐", "🙂", "😄")
+SAM_AROUSAL_FACES = ("😴", "😌", "😐", "😃", "⚡")
+SAM_DIMENSIONS = {"v": "valence", "a": "arousal"}
+
+SAM_BEFORE = (
+    "For the study you joined: how would you rate your mood yourself, right now? Top row how "
+    "pleasant (1 very unpleasant, 5 very pleasant), bottom row how energetic (1 very calm, "
+    "5 very excited). Optional."
+)
+SAM_NOT_YOURS = "Those scales belong to someone else's question."
+SAM_CLOSED = "That question has closed, thanks all the same."
+SAM_HELP = "Tap the scales under my question to rate your mood."
+
+
+def sam_buttons(target: str, target_id: int) -> tuple[tuple[Button, ...], ...]:
+    """Two rows of five: `target` is "c" (a check-in: the mood after) or "r" (a recommendation:
+    the mood before)."""
+    return tuple(
+        tuple(
+            Button(
+                f"{face} {point}", command_action("sam", target, str(target_id), code, str(point))
+            )
+            for point, face in enumerate(faces, start=1)
+        )
+        for code, faces in (("v", SAM_VALENCE_FACES), ("a", SAM_AROUSAL_FACES))
+    )
+
+
+def sam_noted(dimension: str, point: int, other_missing: bool) -> str:
+    what = "pleasant" if dimension == "valence" else "energetic"
+    more = " Now the other row, please." if other_missing else ""
+    return f"Noted: {point} of 5 for how {what} you feel.{more}"
+
+
+def study_no_playlist(mood: Mood, delay: timedelta) -> str:
+    return (
+        f"You sound {describe_mood(mood)}. This time, as part of the study you joined, I send no "
+        f"songs and only ask how you feel in {_duration(delay)}: the comparison shows what the "
+        "music itself does. Thank you!"
     )
 
 

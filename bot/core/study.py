@@ -1,0 +1,90 @@
+"""The mood-shift study inside the conversation: which arm a recommendation gets, and the
+Self-Assessment Manikin (SAM) self-reports before and after.
+
+Only people who said yes to research (/privacy) are randomised, and only while check-ins are on
+(an arm without its check-in measures nothing). Everyone else gets the production ranker; their
+recommendations still record it as their arm, with `randomised` False, and are never exported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from recommender import Recommender
+from recommender.arms import Arm, ArmAssigner, arm_of
+from storage.models import User
+
+log = logging.getLogger(__name__)
+
+GROUP_ARM = "group"  # a group mix's shared playlist is never randomised
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """What one recommendation gets: an arm, its ranker (None: no playlist), and the draw."""
+
+    arm: str
+    ranker: Recommender | None
+    randomised: bool = False
+    draw: float | None = None
+
+
+class Study:
+    """Arms with their rankers and the seeded assigner. The rankers of `widedeep` and `nearest`
+    are the production ones where they are the same kind, so learning is shared."""
+
+    def __init__(self, assigner: ArmAssigner, rankers: Mapping[Arm, Recommender]) -> None:
+        missing = [arm for arm in assigner.arms if arm.sends_playlist and arm not in rankers]
+        if missing:
+            raise ValueError(f"research arms without a ranker: {', '.join(missing)}")
+        self.assigner = assigner
+        self.rankers = dict(rankers)
+
+    def treatment(self, user: User, unit_key: str, production: Recommender) -> Treatment:
+        if not (user.research_consent and user.checkins_enabled):
+            return Treatment(arm_of(production), production)
+        chosen = self.assigner.assign(unit_key)
+        log.info("research arm %s (draw %.6f) for %s", chosen.arm.value, chosen.draw, unit_key)
+        ranker = self.rankers.get(chosen.arm) if chosen.arm.sends_playlist else None
+        return Treatment(chosen.arm.value, ranker, randomised=True, draw=chosen.draw)
+
+
+def production_treatment(ranker: Recommender) -> Treatment:
+    return Treatment(arm_of(ranker), ranker)
+
+
+SAM_POINTS = range(1, 6)
+
+
+def sam_value(point: int) -> float:
+    """A 5-point SAM rating (1..5) on the model's [-1, 1] scale: 1 -> -1, 3 -> 0, 5 -> 1."""
+    return (point - 3) / 2.0
+
+
+@dataclass(frozen=True)
+class SamPress:
+    """A SAM button: `target` "c" (check-in, the mood after) or "r" (recommendation, the mood
+    before), the row's id, the dimension and the point."""
+
+    target: str
+    target_id: int
+    dimension: str  # valence | arousal
+    point: int
+
+    @classmethod
+    def parse(cls, args: tuple[str, ...]) -> SamPress | None:
+        if len(args) != 4:
+            return None
+        target, target_id, code, point = args
+        dimension = {"v": "valence", "a": "arousal"}.get(code)
+        if target not in ("c", "r") or dimension is None:
+            return None
+        if not (target_id.isdigit() and point.isdigit() and int(point) in SAM_POINTS):
+            return None
+        return cls(target, int(target_id), dimension, int(point))
+
+    @property
+    def value(self) -> float:
+        return sam_value(self.point)
