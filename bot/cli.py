@@ -10,8 +10,10 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
+from bot import research_commands
 from bot.catalog_import import add_import_arguments
 from bot.ranker_commands import add_eval_recs_arguments, add_train_ranker_arguments
+from bot.research_commands import add_export_arguments, add_report_arguments
 from bot.settings import Settings
 from storage import make_engine
 from storage.datasets import DatasetUnavailable
@@ -138,6 +140,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_eval_recs_arguments(evaluate_recs)
     evaluate_recs.set_defaults(handler=_eval_recs)
+
+    research_export = sub.add_parser(
+        "export", help="research: consenting people's recommendations as CSV or Parquet"
+    )
+    add_export_arguments(research_export)
+    research_export.set_defaults(handler=_export)
+
+    research_report = sub.add_parser(
+        "report", help="research: mood-shift statistics and figures from an export"
+    )
+    add_report_arguments(research_report)
+    research_report.set_defaults(handler=_report)
 
     db = sub.add_parser("db", help="database schema migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -315,6 +329,27 @@ def _config(args: argparse.Namespace, settings: Settings) -> int:
         width = max(len(k) for k in shown)
         for key, value in shown.items():
             print(f"MOODWAVE_{key.upper():<{width}}  {value}")
+    return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    return _research(research_commands.export, args, settings)
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    return _research(research_commands.report, args, settings)
+
+
+def _research(
+    command: Callable[[argparse.Namespace, Settings], str],
+    args: argparse.Namespace,
+    settings: Settings,
+) -> int:
+    try:
+        print(command(args, settings))
+    except research_commands.ResearchError as exc:
+        print(f"moodwave: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

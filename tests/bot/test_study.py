@@ -4,8 +4,10 @@ Manikin buttons record the mood before and after (both scales answer an open che
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -14,6 +16,7 @@ from bot.core.events import ChatKind, Command, TextMessage, decode_action
 from bot.core.study import Study
 from recommender.arms import Arm, ArmAssigner, RandomSongsRecommender
 from storage.models import CheckIn, MoodReport, Recommendation, RecommendationItem
+from storage.research import export_study
 from tests.bot.conftest import Harness
 
 
@@ -167,3 +170,41 @@ def test_sam_on_an_expired_checkin_or_someone_elses_is_refused_kindly(harness: H
     assert late.text == replies.SAM_CLOSED
     (forged,) = harness.send(Command("sam", ("c", "x", "v", "9")))
     assert forged.text == replies.SAM_HELP
+
+
+SECRET = "another-research-secret-0123"
+
+
+def exported_people(h: Harness, tmp_path: Path) -> list[dict[str, str]]:
+    summary = export_study(h.store.engine, tmp_path / "export", "csv", SECRET)
+    with summary.path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_consent_revocation_and_forget_decide_what_is_exported(
+    harness: Harness, tmp_path: Path
+) -> None:
+    with_study(harness, {Arm.NEAREST: 1.0})
+    harness.send(TextMessage("sad and tired"), user="quiet")  # never consents
+    harness.send(Command("privacy", ("on",)))
+    harness.send(TextMessage("sad and tired"))
+    harness.clock.advance(timedelta(minutes=31))
+    harness.job.run_once()
+    harness.send(TextMessage("happier and calmer now"))
+    (row,) = exported_people(harness, tmp_path)
+    assert row["arm"] == "nearest" and row["checkin_status"] == "answered"
+    assert float(row["delta_valence"]) > 0 and row["after_source"] == "checkin"
+    person = row["person"]
+    harness.send(Command("privacy", ("off",)))  # withdrawn: gone from every export from now on
+    assert exported_people(harness, tmp_path) == []
+    harness.send(Command("privacy", ("on",)))
+    (again,) = exported_people(harness, tmp_path)
+    assert again["person"] == person  # the same pseudonym across exports
+    harness.send(Command("forget", ("yes",)))
+    assert exported_people(harness, tmp_path) == []
+
+
+def test_research_is_not_reachable_from_a_chat(harness: Harness) -> None:
+    for name in ("export", "report"):
+        (out,) = harness.send(Command(name))
+        assert out.text == replies.unknown_command(name)

@@ -1,0 +1,107 @@
+"""`moodwave export` and `moodwave report`: the operator's research tools. They run on the server
+against the database (or a file); nothing of them is reachable from a chat.
+
+    moodwave export --out DIR [--format csv|parquet]
+    moodwave report --out DIR [--input FILE [--input-format export|situnes] [--scale LOW,HIGH]]
+
+`report` without `--input` exports first (into `--out`) and reports from that file, so the numbers
+always come from a file anyone can reopen.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.settings import Settings
+from storage import make_engine
+from storage.migrate import upgrade
+
+
+class ResearchError(Exception):
+    """A research command cannot run as asked; the message says why and what to do."""
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, required=True, help="folder for the export")
+    parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    parser.add_argument(
+        "--chunk", type=int, default=2000, help="recommendations read per step (memory bound)"
+    )
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, required=True, help="folder for the report")
+    parser.add_argument(
+        "--input", type=Path, help="an exported file (or a SiTunes-like CSV); default: export now"
+    )
+    parser.add_argument("--input-format", choices=("export", "situnes"), default="export")
+    parser.add_argument(
+        "--scale",
+        default="-1,1",
+        help="SiTunes-like ratings' range, LOW,HIGH (e.g. 1,5 or 1,9); they are mapped to [-1, 1]",
+    )
+
+
+def export(args: argparse.Namespace, settings: Settings) -> str:
+    from storage.research import export_study
+
+    if settings.research_secret is None:
+        raise ResearchError(
+            "set MOODWAVE_RESEARCH_SECRET (16+ characters, kept private) first: it keys the "
+            "pseudonymous person ids, so the same secret gives the same ids in every export"
+        )
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    note = (
+        f"Research arms: {settings.research_arms or '(none: no randomisation)'}; "
+        f"assignment seed: {settings.research_seed!r}."
+    )
+    try:
+        summary = export_study(
+            engine,
+            args.out,
+            args.format,
+            settings.research_secret.get_secret_value(),
+            chunk=args.chunk,
+            note=note,
+        )
+    except ValueError as exc:
+        raise ResearchError(str(exc)) from None
+    return (
+        f"{summary.rows} rows of {summary.people} consenting people -> {summary.path}\n"
+        f"data dictionary -> {summary.dictionary}"
+    )
+
+
+def report(args: argparse.Namespace, settings: Settings) -> str:
+    from storage.research.report import write_report
+    from storage.research.study_data import load_export, load_situnes
+
+    lines: list[str] = []
+    source: Path | None = args.input
+    if source is None:
+        lines.append(export(argparse.Namespace(out=args.out, format="csv", chunk=2000), settings))
+        source = args.out / "recommendations.csv"
+    if not source.is_file():
+        raise ResearchError(f"{source} is not a file")
+    try:
+        if args.input_format == "situnes":
+            data = load_situnes(source, _scale(args.scale))
+        else:
+            data = load_export(source)
+    except ValueError as exc:
+        raise ResearchError(f"cannot read {source}: {exc}") from None
+    if len(data) == 0:
+        raise ResearchError(f"{source} has no rows to analyse")
+    files = write_report(data, args.out)
+    lines.append(f"report -> {files.markdown} and {files.html} ({len(data)} rows)")
+    return "\n".join(lines)
+
+
+def _scale(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ResearchError(f"--scale wants LOW,HIGH, like 1,5; got {text!r}") from None
+    return low, high

@@ -1,0 +1,332 @@
+"""`moodwave export`: consenting people's recommendations as CSV or Parquet, streamed in chunks.
+
+Recommendations are read in id order, `chunk` at a time (keyset pagination), with one query per
+related table per chunk, and each chunk is written before the next is read: memory stays bounded by
+the chunk, whatever the size of the database. Consent is read at export time, so a person who
+withdrew it (or was forgotten) is absent from every export made afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, select
+from sqlmodel import col
+
+from storage.models import (
+    CatalogSong,
+    Chat,
+    CheckIn,
+    MoodReport,
+    Reaction,
+    Recommendation,
+    RecommendationItem,
+    User,
+)
+from storage.research.columns import (
+    COLUMN_NAMES,
+    COLUMNS,
+    MODEL_SOURCES,
+    arrow_schema,
+    data_dictionary_markdown,
+)
+from storage.research.pseudonyms import Pseudonymizer
+
+log = logging.getLogger(__name__)
+
+Format = Literal["csv", "parquet"]
+DEFAULT_CHUNK = 2000
+FILE_STEM = "recommendations"
+DICTIONARY_FILE = "data_dictionary.md"
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    path: Path
+    dictionary: Path
+    rows: int
+    people: int
+
+
+def export_study(
+    engine: Engine,
+    out_dir: Path,
+    fmt: Format,
+    secret: str,
+    chunk: int = DEFAULT_CHUNK,
+    note: str = "",
+) -> ExportSummary:
+    """Write `recommendations.csv|parquet` and `data_dictionary.md` into `out_dir`."""
+    pseudonym = Pseudonymizer(secret)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{FILE_STEM}.{fmt}"
+    tmp = path.with_suffix(path.suffix + ".part")
+    rows = 0
+    people: set[str] = set()
+    writer = _CsvWriter(tmp) if fmt == "csv" else _ParquetWriter(tmp)
+    try:
+        for batch in _row_chunks(engine, pseudonym, chunk):
+            writer.write(batch)
+            rows += len(batch)
+            people.update(r["person"] for r in batch)
+    finally:
+        writer.close()
+    tmp.replace(path)  # a reader never sees half an export
+    exported = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    header = f"Exported {exported}: {rows} rows, {len(people)} people, format {fmt}."
+    dictionary = out_dir / DICTIONARY_FILE
+    dictionary.write_text(data_dictionary_markdown(f"{header} {note}".strip()))
+    log.info("exported %d rows of %d people to %s", rows, len(people), path)
+    return ExportSummary(path, dictionary, rows, len(people))
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _row_chunks(
+    engine: Engine, pseudonym: Pseudonymizer, chunk: int
+) -> Iterator[list[dict[str, Any]]]:
+    last_id = 0
+    with engine.connect() as conn:
+        while True:
+            recs = conn.execute(
+                select(Recommendation)
+                .where(col(Recommendation.id) > last_id)
+                .order_by(col(Recommendation.id))
+                .limit(chunk)
+            ).all()
+            if not recs:
+                return
+            last_id = recs[-1].id
+            rows = _rows_for(conn, [Recommendation.model_validate(r._mapping) for r in recs])
+            yield [_render(row, pseudonym) for row in rows]
+
+
+@dataclass
+class _Row:
+    rec: Recommendation
+    user: User
+    chat: Chat
+    before: MoodReport
+    checkin: CheckIn | None
+    after: MoodReport | None
+    items: list[tuple[str, float, float]]
+    reactions: list[tuple[str, str, datetime]]
+    own: bool  # the recommendation's own person (self-report before belongs to them)
+
+
+def _rows_for(conn: Any, recs: Sequence[Recommendation]) -> list[_Row]:
+    rec_ids = [r.id for r in recs]
+    checkins = _by(conn, CheckIn, col(CheckIn.recommendation_id).in_(rec_ids))
+    # The people of each recommendation: its own person, and each member asked about a group mix.
+    people: dict[int, dict[int, CheckIn | None]] = {r.id or 0: {r.user_id: None} for r in recs}
+    for c in sorted(checkins.values(), key=lambda c: c.id or 0):
+        people[c.recommendation_id][c.user_id] = c
+    user_ids = {u for persons in people.values() for u in persons}
+    users = _by(
+        conn, User, col(User.id).in_(user_ids), col(User.research_consent).is_(True)
+    )  # consent is read now: withdrawn consent leaves nobody behind
+    if not users:
+        return []
+    chats = _by(conn, Chat, col(Chat.id).in_({r.chat_id for r in recs}))
+    report_ids = {r.mood_report_id for r in recs}
+    for c in checkins.values():
+        report_ids.add(c.mood_before_id)
+        if c.mood_after_id is not None:
+            report_ids.add(c.mood_after_id)
+    reports = _by(conn, MoodReport, col(MoodReport.id).in_(report_ids))
+    items: dict[int, list[tuple[str, float, float]]] = defaultdict(list)
+    item_rec: dict[int, int] = {}
+    for item_id, rec_id, track, valence, arousal in conn.execute(
+        select(
+            col(RecommendationItem.id),
+            col(RecommendationItem.recommendation_id),
+            col(CatalogSong.track_id),
+            col(CatalogSong.valence),
+            col(CatalogSong.arousal),
+        )
+        .join(CatalogSong, col(CatalogSong.id) == col(RecommendationItem.song_id))
+        .where(col(RecommendationItem.recommendation_id).in_(rec_ids))
+        .order_by(col(RecommendationItem.recommendation_id), col(RecommendationItem.position))
+    ):
+        items[rec_id].append((track, valence, arousal))
+        item_rec[item_id] = rec_id
+    reactions: dict[tuple[int, int], list[tuple[str, str, datetime]]] = defaultdict(list)
+    if item_rec:
+        for item_id, user_id, kind, track, at in conn.execute(
+            select(
+                col(Reaction.item_id),
+                col(Reaction.user_id),
+                col(Reaction.kind),
+                col(CatalogSong.track_id),
+                col(Reaction.created_at),
+            )
+            .join(CatalogSong, col(CatalogSong.id) == col(Reaction.song_id))
+            .where(col(Reaction.item_id).in_(list(item_rec)))
+            .order_by(col(Reaction.id))
+        ):
+            reactions[(item_rec[item_id], user_id)].append((track, kind, at))
+    rows: list[_Row] = []
+    for rec in recs:
+        assert rec.id is not None
+        chat = chats.get(rec.chat_id)
+        for user_id, checkin in people[rec.id].items():
+            user = users.get(user_id)
+            before_id = checkin.mood_before_id if checkin else rec.mood_report_id
+            before = reports.get(before_id)
+            if user is None or chat is None or before is None:
+                continue
+            after = reports.get(checkin.mood_after_id or 0) if checkin else None
+            rows.append(
+                _Row(
+                    rec,
+                    user,
+                    chat,
+                    before,
+                    checkin,
+                    after,
+                    items[rec.id],
+                    reactions[(rec.id, user_id)],
+                    own=user_id == rec.user_id,
+                )
+            )
+    return rows
+
+
+def _by(conn: Any, table: Any, *where: Any) -> dict[int, Any]:
+    found = conn.execute(select(table).where(*where)).all()
+    return {row.id: table.model_validate(row._mapping) for row in found}
+
+
+def _render(row: _Row, pseudonym: Pseudonymizer) -> dict[str, Any]:
+    rec, before, after, checkin = row.rec, row.before, row.after, row.checkin
+    songs = [{"track_id": t, "valence": v, "arousal": a} for t, v, a in row.items]
+    kinds = [k for _, k, _ in row.reactions]
+    created = _utc(rec.created_at)
+    self_before_v = rec.self_valence_before if row.own else None
+    self_before_a = rec.self_arousal_before if row.own else None
+    self_after_v = checkin.self_valence if checkin else None
+    self_after_a = checkin.self_arousal if checkin else None
+    model_pair = after is not None and after.source in MODEL_SOURCES
+    model_pair = model_pair and before.source in MODEL_SOURCES
+    answered = _utc(checkin.answered_at) if checkin and checkin.answered_at else None
+    values: dict[str, Any] = {
+        "recommendation_id": rec.id,
+        "person": pseudonym(row.user.pseudonym),
+        "platform": row.chat.platform,
+        "chat_kind": row.chat.kind,
+        "arm": rec.arm,
+        "randomised": rec.randomised,
+        "arm_draw": rec.arm_draw,
+        "mode": rec.mode,
+        "strategy": rec.strategy,
+        "ranker_version": rec.model_version,
+        "created_at": created,
+        "before_source": before.source,
+        "before_valence": before.valence,
+        "before_arousal": before.arousal,
+        "before_confidence": before.confidence,
+        "before_model_version": before.model_version,
+        "before_self_valence": self_before_v,
+        "before_self_arousal": self_before_a,
+        "target_valence": rec.target_valence,
+        "target_arousal": rec.target_arousal,
+        "songs_count": len(songs),
+        "songs": json.dumps(songs, separators=(",", ":")),
+        "songs_mean_valence": _mean([v for _, v, _ in row.items]),
+        "songs_mean_arousal": _mean([a for _, _, a in row.items]),
+        "reactions": json.dumps(
+            [
+                {"track_id": t, "kind": k, "minutes": round(_minutes(created, _utc(at)), 2)}
+                for t, k, at in row.reactions
+            ],
+            separators=(",", ":"),
+        ),
+        "likes": kinds.count("like"),
+        "dislikes": kinds.count("dislike"),
+        "skips": kinds.count("skip"),
+        "plays": kinds.count("played"),
+        "checkin_status": checkin.status if checkin else "none",
+        "checkin_sent_at": _utc(checkin.sent_at) if checkin and checkin.sent_at else None,
+        "checkin_answered_at": answered,
+        "after_source": after.source if after else None,
+        "after_valence": after.valence if after else None,
+        "after_arousal": after.arousal if after else None,
+        "after_self_valence": self_after_v,
+        "after_self_arousal": self_after_a,
+        "delta_valence": after.valence - before.valence if after and model_pair else None,
+        "delta_arousal": after.arousal - before.arousal if after and model_pair else None,
+        "self_delta_valence": _diff(self_after_v, self_before_v),
+        "self_delta_arousal": _diff(self_after_a, self_before_a),
+        "minutes_between": (
+            round(_minutes(_utc(before.created_at), answered), 3) if answered else None
+        ),
+    }
+    return values
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _minutes(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 60.0
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _diff(after: float | None, before: float | None) -> float | None:
+    return after - before if after is not None and before is not None else None
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+class _CsvWriter:
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("w", newline="", encoding="utf-8")
+        self._csv = csv.writer(self._file)
+        self._csv.writerow(COLUMN_NAMES)
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        self._csv.writerows([_csv_cell(row[c.name], c.kind) for c in COLUMNS] for row in rows)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _csv_cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return ""
+    if kind == "timestamp":
+        return value.isoformat(timespec="seconds")
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "float":
+        return repr(round(float(value), 6))
+    return value
+
+
+class _ParquetWriter:
+    def __init__(self, path: Path) -> None:
+        self._schema = arrow_schema()
+        self._writer = pq.ParquetWriter(path, self._schema)
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._writer.write_table(pa.Table.from_pylist(rows, schema=self._schema))
+
+    def close(self) -> None:
+        self._writer.close()
