@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from nlp.analysis import ModelMoodEstimator
+from nlp.mood import Mood
 from nlp.voice.decode import MAX_AUDIO_BYTES
 from nlp.voice.rejected import RejectReason, VoiceRejected
 
@@ -37,7 +38,31 @@ MAX_TEXT_CHARS = 20_000  # beyond any model window; bounds tokenising cost
 VOICE_STATUS = {RejectReason.TOO_LARGE: 413, RejectReason.UNSUPPORTED_FORMAT: 415}
 
 
+Analyse = Callable[[list[str]], Awaitable[list[Mood]]]
+
+
 def create_app(estimator: ModelMoodEstimator, voice: VoiceAnalysis | None = None) -> Starlette:
+    async def analyse(texts: list[str]) -> list[Mood]:
+        return await asyncio.to_thread(estimator.estimate_many, texts)
+
+    async def metrics(_request: Request) -> Response:
+        return Response(
+            generate_latest(estimator.engine.metrics.registry), media_type=CONTENT_TYPE_LATEST
+        )
+
+    return Starlette(
+        routes=[
+            *va_routes(analyse, lambda: estimator.version),
+            Route("/v1/voice", _voice_endpoint(voice), methods=["POST"]),
+            Route("/metrics", metrics, methods=["GET"]),
+        ]
+    )
+
+
+def va_routes(analyse: Analyse, version: Callable[[], str]) -> list[Route]:
+    """`POST /v1/va` and `GET /healthz` over any analysis: this worker's batching engine, or the
+    Ray Serve deployment's `@serve.batch` (deploy/ray_serve_app.py), so both speak one API."""
+
     async def va(request: Request) -> Response:
         try:
             body: Any = await request.json()
@@ -48,11 +73,10 @@ def create_app(estimator: ModelMoodEstimator, voice: VoiceAnalysis | None = None
             return _error(400, '"texts" must be a list of strings')
         if len(texts) > MAX_TEXTS:
             return _error(413, f"at most {MAX_TEXTS} texts per request")
-        clipped = [t[:MAX_TEXT_CHARS] for t in texts]
-        moods = await asyncio.to_thread(estimator.estimate_many, clipped)
+        moods = await analyse([t[:MAX_TEXT_CHARS] for t in texts])
         return JSONResponse(
             {
-                "model_version": estimator.version,
+                "model_version": version(),
                 "moods": [
                     {
                         "valence": m.valence,
@@ -66,21 +90,9 @@ def create_app(estimator: ModelMoodEstimator, voice: VoiceAnalysis | None = None
         )
 
     async def healthz(_request: Request) -> Response:
-        return JSONResponse({"status": "ok", "model_version": estimator.version})
+        return JSONResponse({"status": "ok", "model_version": version()})
 
-    async def metrics(_request: Request) -> Response:
-        return Response(
-            generate_latest(estimator.engine.metrics.registry), media_type=CONTENT_TYPE_LATEST
-        )
-
-    return Starlette(
-        routes=[
-            Route("/v1/va", va, methods=["POST"]),
-            Route("/v1/voice", _voice_endpoint(voice), methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", metrics, methods=["GET"]),
-        ]
-    )
+    return [Route("/v1/va", va, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
 
 
 def _voice_endpoint(voice: VoiceAnalysis | None) -> Callable[[Request], Awaitable[Response]]:

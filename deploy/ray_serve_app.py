@@ -1,0 +1,122 @@
+"""The inference worker as a Ray Serve application: the same HTTP API as `moodwave worker`
+(`POST /v1/va`, `GET /healthz`), so the bot's `MOODWAVE_WORKER_URL` client does not change, with
+Ray Serve's dynamic batching (`@serve.batch`), GPU replicas and autoscaling.
+
+    serve run deploy/ray-serve.yaml              # a Ray cluster with GPU nodes (see OPERATIONS.md)
+    serve run deploy.ray_serve_app:build         # the defaults, one replica per GPU
+
+Each replica loads the committed text model (`nlp.text_model`) once and analyses with the same code
+as the standalone worker (`nlp.analysis.ModelMoodEstimator`, `nlp.worker.va_routes`), so both give
+the same numbers. `@serve.batch` gathers the texts of concurrent requests (up to `max_batch_size`
+texts, waiting at most `batch_wait_timeout_s`) into one forward pass; the engine inside is given no
+wait of its own. The deployment asks for one GPU per replica when the building machine has CUDA
+(`gpus_per_replica` overrides), and scales between `min_replicas` and `max_replicas` on the number
+of ongoing requests per replica. Voice notes stay on `moodwave worker` (`/v1/voice`); a bot pointed
+at this application analyses voice notes in process when the worker answers 404.
+
+Nothing in the Python packages imports this file; tests/deploy/test_ray_serve.py runs it in Ray
+Serve's local testing mode and on a local Ray instance over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from ray import serve
+from ray.serve import Application
+from starlette.applications import Starlette
+
+from nlp.analysis import ModelMoodEstimator
+from nlp.batching import BatchingEngine
+from nlp.mood import Mood
+from nlp.text_model import TextMoodModel
+from nlp.worker import va_routes
+
+MAX_BATCH = 64  # texts per forward pass; raise on a big GPU (the A100/H100 sweet spot is 256+)
+BATCH_WAIT_S = 0.004  # the longest a lone text waits for company, as in the standalone worker
+AUTOSCALING = {
+    "min_replicas": 1,
+    "max_replicas": 4,
+    "target_ongoing_requests": 8,  # requests in flight per replica before another is started
+    "upscale_delay_s": 10,
+    "downscale_delay_s": 300,
+}
+
+
+@serve.deployment(
+    name="moodwave-va",
+    max_ongoing_requests=64,
+    autoscaling_config=AUTOSCALING,
+    health_check_period_s=10,
+)
+@serve.ingress()
+class MoodWorker:
+    """One replica: the text model on its device, and the worker's HTTP routes over it."""
+
+    def __init__(
+        self,
+        weights: str | None = None,
+        base: str | None = None,
+        device: str = "auto",
+        max_batch_size: int = MAX_BATCH,
+        batch_wait_timeout_s: float = BATCH_WAIT_S,
+    ) -> None:
+        model = TextMoodModel.load(Path(weights) if weights else None, base or None, device)
+        # Ray Serve batches; the engine runs each batch at once (no wait of its own).
+        engine = BatchingEngine(model, max_batch=max(max_batch_size, 1), max_wait=0.0)
+        self.estimator = ModelMoodEstimator(model, engine)
+        self._moods.set_max_batch_size(max_batch_size)
+        self._moods.set_batch_wait_timeout_s(batch_wait_timeout_s)
+        self.estimator.estimate("warming up the model")
+
+    def __serve_build_asgi_app__(self) -> Starlette:
+        return Starlette(routes=va_routes(self.analyse, lambda: self.estimator.version))
+
+    async def analyse(self, texts: list[str]) -> list[Mood]:
+        """Moods of the texts, in order; each text joins whatever batch is forming."""
+        return list(await asyncio.gather(*(self._moods(text) for text in texts)))
+
+    @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=BATCH_WAIT_S)
+    async def _moods(self, texts: list[str]) -> list[Mood]:
+        return await asyncio.to_thread(self.estimator.estimate_many, texts)
+
+    def stats(self) -> dict[str, Any]:
+        """Model version, device, texts analysed and model batches run (for tests and operators)."""
+        metrics = self.estimator.engine.metrics
+        batches = metrics.batch_size.collect()[0]
+        count = next(s.value for s in batches.samples if s.name.endswith("_count"))
+        texts = next(s.value for s in batches.samples if s.name.endswith("_sum"))
+        return {
+            "model_version": self.estimator.version,
+            "device": str(self.estimator.model.device),
+            "texts": int(texts),
+            "batches": int(count),
+        }
+
+
+def gpus_available() -> int:
+    import torch
+
+    return 1 if torch.cuda.is_available() else 0
+
+
+def build(args: dict[str, Any] | None = None) -> Application:
+    """The application, configurable from `serve run` or a config file's `args`: `weights`, `base`,
+    `device`, `max_batch_size`, `batch_wait_timeout_s`, `gpus_per_replica`, `min_replicas`,
+    `max_replicas`, `target_ongoing_requests`."""
+    args = dict(args or {})
+    gpus = float(args.pop("gpus_per_replica", gpus_available()))
+    scaling = {**AUTOSCALING}
+    for key in ("min_replicas", "max_replicas", "target_ongoing_requests"):
+        if key in args:
+            scaling[key] = args.pop(key)
+    deployment = MoodWorker.options(
+        ray_actor_options={"num_gpus": gpus, "num_cpus": 1},
+        autoscaling_config=scaling,
+    )
+    return deployment.bind(**args)
+
+
+app = build  # `serve run deploy.ray_serve_app:app` reads the same builder
