@@ -108,43 +108,53 @@ def _row_chunks(
             if not recs:
                 return
             last_id = recs[-1].id
-            rows = _rows_for(conn, [Recommendation.model_validate(r._mapping) for r in recs])
+            rows = _rows_for(conn, recs)
             yield [_render(row, pseudonym) for row in rows]
 
 
 @dataclass
 class _Row:
-    rec: Recommendation
-    user: User
-    chat: Chat
-    before: MoodReport
-    checkin: CheckIn | None
-    after: MoodReport | None
+    """Database rows (SQLAlchemy `Row`s, read by column name: no ORM objects, which would cost
+    most of the export's time) of one recommendation and person."""
+
+    rec: Any  # recommendation
+    user: Any
+    chat: Any
+    before: Any  # mood report
+    checkin: Any | None
+    after: Any | None
     items: list[tuple[str, float, float]]
     reactions: list[tuple[str, str, datetime]]
     own: bool  # the recommendation's own person (self-report before belongs to them)
 
 
-def _rows_for(conn: Any, recs: Sequence[Recommendation]) -> list[_Row]:
+def _rows_for(conn: Any, recs: Sequence[Any]) -> list[_Row]:
     rec_ids = [r.id for r in recs]
     checkins = _by(conn, CheckIn, col(CheckIn.recommendation_id).in_(rec_ids))
     # The people of each recommendation: its own person, and each member asked about a group mix.
-    people: dict[int, dict[int, CheckIn | None]] = {r.id or 0: {r.user_id: None} for r in recs}
+    people: dict[int, dict[int, Any | None]] = {r.id: {r.user_id: None} for r in recs}
     for c in sorted(checkins.values(), key=lambda c: c.id or 0):
         people[c.recommendation_id][c.user_id] = c
     user_ids = {u for persons in people.values() for u in persons}
     users = _by(
-        conn, User, col(User.id).in_(user_ids), col(User.research_consent).is_(True)
+        conn,
+        (col(User.id), col(User.pseudonym)),
+        col(User.id).in_(user_ids),
+        col(User.research_consent).is_(True),
     )  # consent is read now: withdrawn consent leaves nobody behind
     if not users:
         return []
-    chats = _by(conn, Chat, col(Chat.id).in_({r.chat_id for r in recs}))
+    chats = _by(
+        conn,
+        (col(Chat.id), col(Chat.platform), col(Chat.kind)),
+        col(Chat.id).in_({r.chat_id for r in recs}),
+    )
     report_ids = {r.mood_report_id for r in recs}
     for c in checkins.values():
         report_ids.add(c.mood_before_id)
         if c.mood_after_id is not None:
             report_ids.add(c.mood_after_id)
-    reports = _by(conn, MoodReport, col(MoodReport.id).in_(report_ids))
+    reports = _by(conn, REPORT_COLUMNS, col(MoodReport.id).in_(report_ids))
     items: dict[int, list[tuple[str, float, float]]] = defaultdict(list)
     item_rec: dict[int, int] = {}
     for item_id, rec_id, track, valence, arousal in conn.execute(
@@ -178,7 +188,6 @@ def _rows_for(conn: Any, recs: Sequence[Recommendation]) -> list[_Row]:
             reactions[(item_rec[item_id], user_id)].append((track, kind, at))
     rows: list[_Row] = []
     for rec in recs:
-        assert rec.id is not None
         chat = chats.get(rec.chat_id)
         for user_id, checkin in people[rec.id].items():
             user = users.get(user_id)
@@ -203,9 +212,25 @@ def _rows_for(conn: Any, recs: Sequence[Recommendation]) -> list[_Row]:
     return rows
 
 
-def _by(conn: Any, table: Any, *where: Any) -> dict[int, Any]:
-    found = conn.execute(select(table).where(*where)).all()
-    return {row.id: table.model_validate(row._mapping) for row in found}
+# The mood report's columns the export needs (never its text).
+REPORT_COLUMNS = tuple(
+    col(c)
+    for c in (
+        MoodReport.id,
+        MoodReport.source,
+        MoodReport.valence,
+        MoodReport.arousal,
+        MoodReport.confidence,
+        MoodReport.model_version,
+        MoodReport.created_at,
+    )
+)
+
+
+def _by(conn: Any, what: Any, *where: Any) -> dict[int, Any]:
+    """Rows by id: `what` is a table or a tuple of its columns (the id first)."""
+    columns = what if isinstance(what, tuple) else (what,)
+    return {row.id: row for row in conn.execute(select(*columns).where(*where))}
 
 
 def _render(row: _Row, pseudonym: Pseudonymizer) -> dict[str, Any]:
