@@ -116,6 +116,30 @@ def test_private_conversation_from_start_to_checkin_answer(
         assert [r.kind for r in s.exec(select(Reaction))] == ["like"]
 
 
+def test_checkin_answered_with_the_sam_keyboard(harness: Harness, fake: FakeTelegram) -> None:
+    eve = fake.create_user("Eve")
+    chat = fake.create_private_chat(eve)
+    with RunningBot(harness, fake) as bot:
+        fake.user_sends_text(eve, chat, "stressed and tired")
+        last(fake, chat, 1)
+        harness.clock.advance(timedelta(hours=2))
+        assert bot.job.run_once() == 1
+        question = last(fake, chat, 2)
+        sam = [d for d in question.callback_data if d.startswith("sam:")]
+        assert len(sam) == 10 and all(len(d.encode()) <= 64 for d in sam)
+        press = fake.user_presses_button(eve, question, sam[3])  # pleasant: 4 of 5
+        answer = fake.wait_for_callback_answer(press.callback_query_id or "")
+        assert "4 of 5" in (answer.answer_text or "")  # a toast, not a chat message
+        assert len(fake.sent_messages(chat)) == 2
+        fake.user_presses_button(eve, question, sam[6])  # energetic: 2 of 5 -> answered
+        thanks = last(fake, chat, 3)
+        assert "Before:" in (thanks.text or "")
+    with harness.store.session() as s:
+        (checkin,) = s.exec(select(CheckIn)).all()
+        assert checkin.status == "answered"
+        assert (checkin.self_valence, checkin.self_arousal) == (0.5, -0.5)
+
+
 def test_reactions_change_the_next_playlist_and_duplicates_are_dropped(
     harness: Harness, fake: FakeTelegram
 ) -> None:
