@@ -217,7 +217,17 @@ def build_spotify_services(
     return build_spotify(config, store.engine, on_deferred)
 
 
+def configure_torch(threads: int) -> None:
+    """Torch's threads per operation for this process, set once before any model runs (threads
+    started later, such as the batching thread, take it up). 0 leaves torch's default."""
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def build_app(settings: Settings) -> Moodwave:
+    configure_torch(settings.torch_threads)
     store = open_store(settings)
     estimator = build_estimator(settings)
     voice = build_voice(settings, estimator)

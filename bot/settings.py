@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     worker_url: str = ""  # empty: the mood model runs inside the bot process
     worker_timeout: float = 5.0
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    # Torch threads per operation for the models in the bot process (0: torch's default, one per
+    # core). One: a chat bot's parallelism is across messages (batches, concurrent chats), and on
+    # cores shared with other work a small forward pass split over threads waits on the slowest.
+    torch_threads: int = 1
 
     checkin_delay: timedelta = timedelta(hours=1)
     checkin_answer_window: timedelta = timedelta(hours=12)

@@ -276,8 +276,7 @@ class Store:
         )
         with self.session() as s:
             s.add(report)
-            s.commit()
-            s.refresh(report)
+            s.commit()  # the id comes back with the insert; nothing to read again
             return report
 
     def mood_report(self, report_id: int) -> MoodReport | None:
@@ -360,16 +359,13 @@ class Store:
                 for position, item in enumerate(items, start=1)
             ]
             s.add_all(rows)
-            s.commit()
-            for row in rows:
-                s.refresh(row)
+            s.commit()  # one insert for all rows returns their ids: no read-back per row
             return recommendation, rows
 
     def save_playlist(self, playlist: Playlist) -> Playlist:
         with self.session() as s:
             s.add(playlist)
             s.commit()
-            s.refresh(playlist)
             return playlist
 
     def item_in_chat(self, item_id: int, chat_id: int) -> RecommendationItem | None:
@@ -483,7 +479,6 @@ class Store:
             )
             s.add(checkin)
             s.commit()
-            s.refresh(checkin)
             return checkin
 
     def claim_due_checkins(

@@ -89,10 +89,10 @@ class WideDeepModel(nn.Module):
 def torch_threads(count: int) -> Iterator[None]:
     """Run torch ops on `count` threads (0: leave as is). Scoring a few hundred rows is far faster on
     one thread than split across cores other work is using (measured: 25x on the shared CPU)."""
-    if count <= 0:
+    before = torch.get_num_threads()
+    if count <= 0 or count == before:  # nothing to change: never touch a setting others share
         yield
         return
-    before = torch.get_num_threads()
     torch.set_num_threads(count)
     try:
         yield

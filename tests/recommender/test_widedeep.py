@@ -6,6 +6,8 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+import pytest
+
 from nlp import Mood
 from recommender.modes import Mode
 from recommender.ranking import Feedback, RankedSong, RecommendationRequest
@@ -124,3 +126,21 @@ def test_a_newer_version_is_swapped_in_without_a_restart(tmp_path: Path) -> None
     assert live.version == "widedeep-v0001"
     assert folder.versions() == ["v0001"]
     assert folder.load("v0001")[1].cutoff == Cutoff(10)
+
+
+def test_torch_threads_leaves_an_equal_setting_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process-wide thread count is shared by every thread: when it already is what scoring
+    wants (the bot sets one thread at start), scoring never writes it."""
+    import torch
+
+    from recommender.widedeep.model import torch_threads
+
+    calls: list[int] = []
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    with torch_threads(1):
+        pass
+    assert calls == []
+    with torch_threads(3):
+        pass
+    assert calls == [3, 1]

@@ -1,0 +1,37 @@
+"""The wiring in `bot.app` that is not covered through the conversation and adapter tests."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from bot.app import configure_torch
+from bot.settings import Settings
+
+
+def test_one_torch_thread_by_default_for_threads_started_later() -> None:
+    assert Settings.model_fields["torch_threads"].default == 1
+    before = torch.get_num_threads()
+    try:
+        configure_torch(1)
+        seen: list[int] = []
+
+        def model_thread() -> None:  # as the batching thread, started after the wiring
+            torch.ones(64, 64) @ torch.ones(64, 64)
+            seen.append(torch.get_num_threads())
+
+        thread = threading.Thread(target=model_thread)
+        thread.start()
+        thread.join()
+        assert seen == [1]
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_zero_leaves_torch_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    configure_torch(0)
+    assert calls == []
