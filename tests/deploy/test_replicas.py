@@ -32,7 +32,9 @@ SETTINGS = {
     "MOODWAVE_PLAYLIST_SIZE": "3",
     "MOODWAVE_UPDATE_LEASE": "2s",
     "MOODWAVE_CHECKIN_LEASE": "2s",
-    "MOODWAVE_CHECKIN_DELAY": "8s",
+    # Far beyond the takeover (lease + a retry or two, a few seconds even on a loaded machine), so
+    # the dead replica's check-in is superseded before it falls due.
+    "MOODWAVE_CHECKIN_DELAY": "20s",
     "MOODWAVE_CHECKIN_POLL_SECONDS": "0.5",
 }
 
