@@ -31,21 +31,30 @@ def _export(url: str, out: str, fmt: str, chunk: int, result: mp.Queue) -> None:
     from storage import make_engine
     from storage.research import export_study
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _high_water_mib()
     start = time.perf_counter()
     summary = export_study(make_engine(url), Path(out), fmt, SECRET, chunk=chunk)  # type: ignore[arg-type]
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _high_water_mib()
     result.put(
         {
             "rows": summary.rows,
             "seconds": round(seconds, 1),
             "rows_per_s": round(summary.rows / seconds),
-            "peak_rss_mib": round(peak / 1024, 1),
-            "rss_before_export_mib": round(before / 1024, 1),
+            "peak_rss_mib": round(peak, 1),
+            "rss_before_export_mib": round(before, 1),
             "file_mib": round(summary.path.stat().st_size / 2**20, 1),
         }
     )
+
+
+def _high_water_mib() -> float:
+    """This process's peak resident memory (VmHWM: unlike getrusage's ru_maxrss it does not carry
+    over the parent's peak into a spawned child)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:
@@ -54,6 +63,9 @@ def main() -> int:
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--chunk", type=int, default=2000)
     parser.add_argument("--keep", type=Path, help="keep the database and export in this folder")
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --keep: export the study.db already there"
+    )
     args = parser.parse_args()
 
     from storage import make_engine, upgrade
@@ -62,12 +74,15 @@ def main() -> int:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="moodwave-export-"))
     folder.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{folder / 'study.db'}"
+    simulated = 0.0
+    reuse = args.reuse and (folder / "study.db").is_file()
     engine = make_engine(url)
-    upgrade(engine)
-    people = max(1, args.recommendations // 20)
-    start = time.perf_counter()
-    simulate_into(engine, SimulatedStudy(people=people, per_person=20, seed=1), chunk=20_000)
-    simulated = time.perf_counter() - start
+    upgrade(engine)  # a kept database gets the latest schema (and indexes) too
+    if not reuse:
+        people = max(1, args.recommendations // 20)
+        start = time.perf_counter()
+        simulate_into(engine, SimulatedStudy(people=people, per_person=20, seed=1), chunk=20_000)
+        simulated = time.perf_counter() - start
     engine.dispose()
 
     ctx = mp.get_context("spawn")

@@ -153,7 +153,7 @@ class CheckIn(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     chat_id: int = Field(foreign_key="chat.id")
-    recommendation_id: int = Field(foreign_key="recommendation.id")
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
     mood_before_id: int = Field(foreign_key="mood_report.id")
     mood_after_id: int | None = Field(default=None, foreign_key="mood_report.id")
     status: str = Field(default="pending", max_length=16, index=True)
