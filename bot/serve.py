@@ -69,6 +69,7 @@ class Bots:
             lambda old, new: store.migrate_chat(platform, old, new),
             on_ready=lambda: self.jobs_for(platform, adapter.deliver_checkin, adapter.deliver),
             finish_update=lambda update_id: store.finish_update(platform, update_id),
+            paid_broadcast=settings.telegram_paid_broadcast,
         )
         api = settings.telegram_api_url.rstrip("/")
         application = adapter.build(

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     telegram_api_url: str = ""  # empty: Telegram's own; a loopback fake for demos and tests
     telegram_webhook_url: str = ""  # empty: long polling; else the public HTTPS URL of the web app
     telegram_webhook_secret: SecretStr | None = None
+    # Telegram lets a bot send about 30 messages a second across all chats; beyond that, replies
+    # wait in the rate limiter. With paid broadcasts on, replies are sent with
+    # allow_paid_broadcast (up to 1000 a second, for a fee in Stars from the bot's balance).
+    telegram_paid_broadcast: bool = False
     web_host: str = "127.0.0.1"
     web_port: int = 8443
     discord_token: SecretStr | None = None

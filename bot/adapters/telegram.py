@@ -5,8 +5,9 @@ It translates, and nothing more: a message, command, voice note or button press 
 buttons per song, then the reply's own buttons). The core is synchronous (database, model), so it
 runs in a worker thread and never blocks the event loop. Updates are processed in order, one at a
 time, so one person's messages keep their order. Outgoing rate limits are kept by PTB's
-`AIORateLimiter`, which also waits out Telegram's `retry_after`; a group that became a supergroup
-is followed to its new chat id.
+`AIORateLimiter` (about 30 messages a second across all chats, Telegram's limit, or up to 1000 with
+paid broadcasts switched on), which also waits out Telegram's `retry_after`; a group that became a
+supergroup is followed to its new chat id.
 """
 
 from __future__ import annotations
@@ -119,8 +120,11 @@ class TelegramAdapter:
         migrate_chat: Migrate,
         on_ready: Callable[[], None] | None = None,
         finish_update: Callable[[str], object] | None = None,
+        paid_broadcast: bool = False,
     ) -> None:
         self.conversation = conversation
+        # Replies carry allow_paid_broadcast: Telegram's 30 messages a second become 1000 (paid).
+        self.paid_broadcast = paid_broadcast
         self.migrate_chat = migrate_chat
         self.on_ready = on_ready  # e.g. start the check-in job once the bot can send
         self.finish_update = finish_update  # e.g. mark the update's claim done (replicas)
@@ -269,6 +273,7 @@ class TelegramAdapter:
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                     disable_web_page_preview=True,
+                    allow_paid_broadcast=self.paid_broadcast or None,
                 )
             except ChatMigrated as migrated:
                 new_id = migrated.new_chat_id
@@ -280,6 +285,7 @@ class TelegramAdapter:
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                     disable_web_page_preview=True,
+                    allow_paid_broadcast=self.paid_broadcast or None,
                 )
         return sent
 

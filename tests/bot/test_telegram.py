@@ -25,10 +25,12 @@ from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, SentMessage
 class RunningBot:
     """Our adapter's PTB Application polling the fake, on its own event loop in a thread."""
 
-    def __init__(self, harness: Harness, fake: FakeTelegram) -> None:
+    def __init__(self, harness: Harness, fake: FakeTelegram, paid_broadcast: bool = False) -> None:
         store = harness.store
         self.adapter = TelegramAdapter(
-            harness.conversation, lambda old, new: store.migrate_chat(PLATFORM, old, new)
+            harness.conversation,
+            lambda old, new: store.migrate_chat(PLATFORM, old, new),
+            paid_broadcast=paid_broadcast,
         )
         self.application = self.adapter.build(fake.token, fake.base_url, fake.base_file_url)
         self.job = CheckInJob(
@@ -114,6 +116,24 @@ def test_private_conversation_from_start_to_checkin_answer(
         (checkin,) = s.exec(select(CheckIn)).all()
         assert checkin.status == "answered"
         assert [r.kind for r in s.exec(select(Reaction))] == ["like"]
+
+
+def test_replies_are_paid_broadcasts_only_when_switched_on(
+    harness: Harness, fake: FakeTelegram
+) -> None:
+    """Beyond Telegram's free 30 messages a second, a bot may pay to send up to 1000: each reply
+    then carries allow_paid_broadcast (and PTB's rate limiter lets it through at that rate)."""
+    ann, bob = fake.create_user("Ann"), fake.create_user("Bob")
+    free, paid = fake.create_private_chat(ann), fake.create_private_chat(bob)
+    with RunningBot(harness, fake):
+        fake.user_sends_text(ann, free, "calm and content")
+        last(fake, free, 1)
+    with RunningBot(harness, fake, paid_broadcast=True):
+        fake.user_sends_text(bob, paid, "calm and content")
+        last(fake, paid, 1)
+    sent = {r.params["chat_id"]: r.params for r in fake.requests("sendMessage")}
+    assert "allow_paid_broadcast" not in sent[free.id]
+    assert sent[paid.id]["allow_paid_broadcast"] is True
 
 
 def test_checkin_answered_with_the_sam_keyboard(harness: Harness, fake: FakeTelegram) -> None:
