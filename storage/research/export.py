@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlmodel import col
 
 from storage.models import (
@@ -107,9 +107,22 @@ def _row_chunks(
             ).all()
             if not recs:
                 return
+            rows = _rows_for(conn, recs, _IdRange(last_id, recs[-1].id))
             last_id = recs[-1].id
-            rows = _rows_for(conn, recs)
             yield [_render(row, pseudonym) for row in rows]
+
+
+@dataclass(frozen=True)
+class _IdRange:
+    """The chunk's recommendations: ids in (after, last]. Related rows are fetched by this range,
+    so every query's text is the same for every chunk (no IN lists of varying length, which would
+    fill the driver's statement cache and the allocator with one-off statements)."""
+
+    after: int
+    last: int
+
+    def of(self, column: Any) -> Any:
+        return and_(column > self.after, column <= self.last)
 
 
 @dataclass
@@ -128,64 +141,68 @@ class _Row:
     own: bool  # the recommendation's own person (self-report before belongs to them)
 
 
-def _rows_for(conn: Any, recs: Sequence[Any]) -> list[_Row]:
-    rec_ids = [r.id for r in recs]
-    checkins = _by(conn, CheckIn, col(CheckIn.recommendation_id).in_(rec_ids))
+def _rows_for(conn: Any, recs: Sequence[Any], ids: _IdRange) -> list[_Row]:
+    in_chunk = ids.of(col(Recommendation.id))
+    checkin_in_chunk = ids.of(col(CheckIn.recommendation_id))
+    checkins = _by(conn, CheckIn, checkin_in_chunk)
     # The people of each recommendation: its own person, and each member asked about a group mix.
     people: dict[int, dict[int, Any | None]] = {r.id: {r.user_id: None} for r in recs}
     for c in sorted(checkins.values(), key=lambda c: c.id or 0):
         people[c.recommendation_id][c.user_id] = c
-    user_ids = {u for persons in people.values() for u in persons}
     users = _by(
         conn,
         (col(User.id), col(User.pseudonym)),
-        col(User.id).in_(user_ids),
-        col(User.research_consent).is_(True),
-    )  # consent is read now: withdrawn consent leaves nobody behind
+        col(User.research_consent).is_(True),  # read now: withdrawn consent leaves nobody behind
+        or_(
+            col(User.id).in_(select(col(Recommendation.user_id)).where(in_chunk)),
+            col(User.id).in_(select(col(CheckIn.user_id)).where(checkin_in_chunk)),
+        ),
+    )
     if not users:
         return []
     chats = _by(
         conn,
         (col(Chat.id), col(Chat.platform), col(Chat.kind)),
-        col(Chat.id).in_({r.chat_id for r in recs}),
+        col(Chat.id).in_(select(col(Recommendation.chat_id)).where(in_chunk)),
     )
-    report_ids = {r.mood_report_id for r in recs}
-    for c in checkins.values():
-        report_ids.add(c.mood_before_id)
-        if c.mood_after_id is not None:
-            report_ids.add(c.mood_after_id)
-    reports = _by(conn, REPORT_COLUMNS, col(MoodReport.id).in_(report_ids))
+    reports = _by(
+        conn,
+        REPORT_COLUMNS,
+        or_(
+            col(MoodReport.id).in_(select(col(Recommendation.mood_report_id)).where(in_chunk)),
+            col(MoodReport.id).in_(select(col(CheckIn.mood_before_id)).where(checkin_in_chunk)),
+            col(MoodReport.id).in_(select(col(CheckIn.mood_after_id)).where(checkin_in_chunk)),
+        ),
+    )
     items: dict[int, list[tuple[str, float, float]]] = defaultdict(list)
-    item_rec: dict[int, int] = {}
-    for item_id, rec_id, track, valence, arousal in conn.execute(
+    item_in_chunk = ids.of(col(RecommendationItem.recommendation_id))
+    for rec_id, track, valence, arousal in conn.execute(
         select(
-            col(RecommendationItem.id),
             col(RecommendationItem.recommendation_id),
             col(CatalogSong.track_id),
             col(CatalogSong.valence),
             col(CatalogSong.arousal),
         )
         .join(CatalogSong, col(CatalogSong.id) == col(RecommendationItem.song_id))
-        .where(col(RecommendationItem.recommendation_id).in_(rec_ids))
+        .where(item_in_chunk)
         .order_by(col(RecommendationItem.recommendation_id), col(RecommendationItem.position))
     ):
         items[rec_id].append((track, valence, arousal))
-        item_rec[item_id] = rec_id
     reactions: dict[tuple[int, int], list[tuple[str, str, datetime]]] = defaultdict(list)
-    if item_rec:
-        for item_id, user_id, kind, track, at in conn.execute(
-            select(
-                col(Reaction.item_id),
-                col(Reaction.user_id),
-                col(Reaction.kind),
-                col(CatalogSong.track_id),
-                col(Reaction.created_at),
-            )
-            .join(CatalogSong, col(CatalogSong.id) == col(Reaction.song_id))
-            .where(col(Reaction.item_id).in_(list(item_rec)))
-            .order_by(col(Reaction.id))
-        ):
-            reactions[(item_rec[item_id], user_id)].append((track, kind, at))
+    for rec_id, user_id, kind, track, at in conn.execute(
+        select(
+            col(RecommendationItem.recommendation_id),
+            col(Reaction.user_id),
+            col(Reaction.kind),
+            col(CatalogSong.track_id),
+            col(Reaction.created_at),
+        )
+        .join(RecommendationItem, col(RecommendationItem.id) == col(Reaction.item_id))
+        .join(CatalogSong, col(CatalogSong.id) == col(Reaction.song_id))
+        .where(item_in_chunk)
+        .order_by(col(Reaction.id))
+    ):
+        reactions[(rec_id, user_id)].append((track, kind, at))
     rows: list[_Row] = []
     for rec in recs:
         chat = chats.get(rec.chat_id)
