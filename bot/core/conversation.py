@@ -447,7 +447,6 @@ class Conversation:
     ) -> Recommendation:
         assert user.id is not None and chat.id is not None and report.id is not None
         goal = target_mood(mood, mode)
-        ranker = treatment.ranker or self.recommender
         return Recommendation(
             user_id=user.id,
             chat_id=chat.id,
@@ -456,7 +455,7 @@ class Conversation:
             target_valence=goal.valence,
             target_arousal=goal.arousal,
             strategy=strategy,
-            model_version=ranker.version if treatment.ranker is not None else "none",
+            model_version=treatment.ranker.version if treatment.ranker is not None else "none",
             arm=treatment.arm,
             randomised=treatment.randomised,
             arm_draw=treatment.draw,
