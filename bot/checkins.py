@@ -96,6 +96,36 @@ class MixJob:
         return closed
 
 
+class PruneJob:
+    """Deletes a platform's update claims once no redelivery can come (Telegram keeps an update
+    for 24 hours; `keep` defaults to a week), at most once per `every`."""
+
+    def __init__(
+        self,
+        store: Store,
+        platform: str,
+        clock: Callable[[], datetime],
+        keep: timedelta = timedelta(days=7),
+        every: timedelta = timedelta(hours=1),
+    ) -> None:
+        self.store = store
+        self.platform = platform
+        self.clock = clock
+        self.keep = keep
+        self.every = every
+        self._next: datetime | None = None
+
+    def run_once(self) -> int:
+        now = self.clock()
+        if self._next is not None and now < self._next:
+            return 0
+        self._next = now + self.every
+        gone = self.store.prune_updates(self.platform, now - self.keep)
+        if gone:
+            log.info("pruned %d old %s update claims", gone, self.platform)
+        return gone
+
+
 class Job(Protocol):
     def run_once(self) -> int: ...
 

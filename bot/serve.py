@@ -24,7 +24,7 @@ from telegram.ext import Application
 from bot.adapters import discord as discord_adapter
 from bot.adapters import telegram as telegram_adapter
 from bot.app import ConfigurationError, Moodwave
-from bot.checkins import CheckInJob, Deliver, Job, MixJob, start_scheduler
+from bot.checkins import CheckInJob, Deliver, Job, MixJob, PruneJob, start_scheduler
 from bot.core.events import Outgoing
 from bot.settings import Settings
 from bot.web import WEBHOOK_PATH, telegram_webhook_routes, web_app
@@ -57,6 +57,7 @@ class Bots:
                 lease=self.settings.checkin_lease,
             ),
             MixJob(store, conversation, platform, send, lease=self.settings.checkin_lease),
+            PruneJob(store, platform, conversation.clock),
         ]
         self.schedulers.append(start_scheduler(jobs, self.settings.checkin_poll_seconds))
 

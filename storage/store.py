@@ -152,6 +152,9 @@ class Store:
         """The replies of a claimed update were sent: redeliveries are dropped from now on."""
         return updates.finish(self.engine, platform, update_id, self.claimer)
 
+    def prune_updates(self, platform: str, before: datetime) -> int:
+        return updates.prune(self.engine, platform, before)
+
     def update_state(self, platform: str, update_id: str) -> updates.UpdateState:
         return updates.state(
             self.engine, platform, update_id, self.claimer, self.update_lease, utcnow()

@@ -11,6 +11,8 @@ another replica. The claim makes that safe:
   on `claimed_at`, so one taker wins) and handles it.
 - `finish`: after the replies are sent, the claimer marks the row "done"; later redeliveries are
   dropped for good. Only the claim's holder can finish it.
+- `prune`: claims older than any redelivery (Telegram keeps an undelivered update for 24 hours) are
+  deleted, so the table does not grow for ever.
 - `state`: what a receiver should answer Telegram: "busy" (someone else's live claim: ask Telegram
   to retry later), or "done" / "absent".
 
@@ -27,7 +29,7 @@ import socket
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -109,3 +111,17 @@ def state(
         if row.claimed_at is not None and row.claimed_at <= now - lease:
             return "stale"
         return "busy"
+
+
+def prune(engine: Engine, platform: str, before: datetime) -> int:
+    """Delete this platform's claims made before `before` (done, or abandoned long ago); returns
+    how many went."""
+    with Session(engine) as s:
+        gone = s.execute(
+            delete(ProcessedUpdate).where(
+                col(ProcessedUpdate.platform) == platform,
+                col(ProcessedUpdate.created_at) < before,
+            )
+        )
+        s.commit()
+        return int(gone.rowcount)  # type: ignore[attr-defined]

@@ -45,3 +45,29 @@ def test_a_claim_lapses_only_when_unfinished(database_url: str) -> None:
     assert not first.claim_update("telegram", "7")  # done is final
     assert first.claim_update("discord", "7")  # ids are per platform
     engine.dispose()
+
+
+def test_old_claims_are_pruned_by_the_job_once_an_hour(database_url: str) -> None:
+    from bot.checkins import PruneJob
+
+    store = Store(make_engine(database_url))
+    for update_id in ("1", "2", "3"):
+        assert store.claim_update("telegram", update_id)
+    assert store.claim_update("discord", "1")
+    store.finish_update("telegram", "1")
+    with store.session() as s:  # two of Telegram's claims are from eight days ago
+        s.execute(
+            update(ProcessedUpdate)
+            .where(ProcessedUpdate.platform == "telegram", ProcessedUpdate.update_id != "3")  # type: ignore[arg-type]
+            .values(created_at=utcnow() - timedelta(days=8))
+        )
+        s.commit()
+    now = [utcnow()]
+    job = PruneJob(store, "telegram", lambda: now[0])
+    assert job.run_once() == 2  # done or abandoned, both past any redelivery
+    assert store.update_state("telegram", "1") == "absent"
+    assert store.update_state("telegram", "3") == "mine"  # recent: kept
+    assert store.update_state("discord", "1") == "mine"  # another platform's job prunes it
+    now[0] += timedelta(days=8)  # eight days on, claim 3 is old too
+    assert job.run_once() == 1
+    assert job.run_once() == 0  # not again within the hour
