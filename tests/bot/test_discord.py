@@ -365,6 +365,11 @@ def test_a_checkin_from_the_job_thread_appears_in_the_channel(
             question = fake.messages(dm)[-1]
             assert question.interaction_id is None
             assert question.content.startswith("How do you feel now?")
+            sam = [c for c in question.custom_ids if ":sam:c:" in c]
+            assert len(sam) == 10  # the SAM scales: two rows of five
+            pressed = await bot.gateway.press(ann, dm, question, sam[4])  # pleasant: 5 of 5
+            assert pressed.callbacks[0]["data"].get("flags") == 64  # only the presser sees it
+            assert "5 of 5" in fake.messages(dm)[-1].content
 
             await bot.gateway.slash(ann, dm, "feel", feeling="much calmer now, hopeful")
             assert fake.messages(dm)[-1].content.startswith("Thanks for telling me.")
