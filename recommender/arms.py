@@ -33,15 +33,9 @@ class Arm(StrEnum):
     CHECKIN_ONLY = "checkin-only"
 
     @property
-    def is_control(self) -> bool:
-        return self in CONTROL_ARMS
-
-    @property
     def sends_playlist(self) -> bool:
         return self is not Arm.CHECKIN_ONLY
 
-
-CONTROL_ARMS = frozenset({Arm.RANDOM, Arm.CHECKIN_ONLY})
 
 # The arm each production ranker stands for, by its `strategy` (literal here so that choosing an arm
 # does not import torch; tests/recommender/test_arms.py checks them against the rankers).

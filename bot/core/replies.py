@@ -274,7 +274,6 @@ def checkin_question(name: str | None, before: Mood) -> str:
 # The Self-Assessment Manikin's two scales as 5-point button rows: pleasure and arousal.
 SAM_VALENCE_FACES = ("😞", "🙁", "😐", "🙂", "😄")
 SAM_AROUSAL_FACES = ("😴", "😌", "😐", "😃", "⚡")
-SAM_DIMENSIONS = {"v": "valence", "a": "arousal"}
 
 SAM_BEFORE = (
     "For the study you joined: how would you rate your mood yourself, right now? Top row how "

@@ -28,6 +28,7 @@ from storage.research.study_data import Measure, StudyData
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+# The control arms by their exported names (`recommender.arms.Arm`; storage does not import it).
 CONTROL_ARMS = ("checkin-only", "random")
 ALL_MODES = "all"
 DIMENSIONS = ("valence", "arousal")

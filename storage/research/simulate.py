@@ -9,7 +9,7 @@ only the difference against a control arm is the arm's effect.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -268,8 +268,3 @@ def _clip(value: float) -> float:
 def _sam(value: float) -> float:
     """What a person would tap: the nearest of the five SAM points, on [-1, 1]."""
     return round(min(1.0, max(-1.0, value)) * 2) / 2
-
-
-def unit_keys(total: int) -> Iterator[str]:
-    """The unit keys the simulation assigned arms by (for checking proportions)."""
-    return (f"mood-report:{2 * u + 1}" for u in range(total))
