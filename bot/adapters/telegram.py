@@ -48,7 +48,6 @@ from bot.core.events import (
     Outgoing,
     Payload,
     ReactionKind,
-    ReactionPress,
     TextMessage,
     UserRef,
     VoiceNote,
@@ -203,7 +202,7 @@ class TelegramAdapter:
             await query.answer("That button no longer works, sorry.")
             return
         outs = await self._handle(update, payload)
-        if isinstance(payload, ReactionPress) or (outs and all(o.meta.get("notice") for o in outs)):
+        if outs and all(o.meta.get("notice") for o in outs):
             # A reaction or a rating is acknowledged in place (a small notice), not in the chat.
             await query.answer(outs[0].text[:200] if outs else None)
             return

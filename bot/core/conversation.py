@@ -543,7 +543,7 @@ class Conversation:
         assert user.id is not None and chat.id is not None
         item = self.store.item_in_chat(item_id, chat.id)
         if item is None:
-            return [Outgoing(replies.NO_SUCH_SONG)]
+            return [_notice(replies.NO_SUCH_SONG)]
         self.store.add_reaction(user.id, item, kind.value)
         song = self.catalog.by_db_id(item.song_id)
         if song is not None and isinstance(self.recommender, LearningRecommender):
@@ -552,7 +552,7 @@ class Conversation:
                 self.recommender.observe(
                     Feedback(user.pseudonym, song.track_id, _mood_of(mood), kind.value)
                 )
-        return [Outgoing(replies.reaction_noted(kind.value, song.name if song else "that song"))]
+        return [_notice(replies.reaction_noted(kind.value, song.name if song else "that song"))]
 
     # -- check-ins -----------------------------------------------------------------------------
 
