@@ -3,7 +3,7 @@ concurrent callers each sending one sentence at a time, plus plain batched throu
 
 Sentences are EmoBank's test split (real text, 5 to 40 words). Run:
 
-    python benchmarks/text_throughput.py --data-dir ../shared/data [--device cpu|cuda] [--seconds 10]
+    python benchmarks/text_throughput.py --data-dir ../shared/data [--device cpu|cuda] [--precision auto|float32|bfloat16] [--seconds 10]
 
 It prints a JSON object and the Markdown rows recorded in docs/benchmarks.md.
 """
@@ -97,12 +97,15 @@ def main() -> None:
         "--data-dir", type=Path, default=Path(os.environ.get("MOODWAVE_DATA_DIR", "../shared/data"))
     )
     parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--precision", default="auto", help="auto, float32, bfloat16 or float16 (pick_dtype)"
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--callers", default="1,8,64")
     args = parser.parse_args()
 
     sentences, _ = load_emobank(args.data_dir / "emobank/corpus/emobank.csv", "test")
-    model = TextMoodModel.load(device=args.device)
+    model = TextMoodModel.load(device=args.device, precision=args.precision)
     engine = BatchingEngine(model)
     estimator = ModelMoodEstimator(model, engine)
     estimator.estimate_many(sentences[:64])  # warm up
@@ -112,6 +115,7 @@ def main() -> None:
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"torch {torch.__version__}, threads {torch.get_num_threads()}",
         "device": str(model.device),
+        "precision": str(model.dtype).removeprefix("torch."),
         "model_version": model.version,
         "batched_64_sentences_per_s": batched(model, sentences, 64, args.seconds),
         # What `moodwave analyze --jsonl` does: 256 lines at a time, sorted by length inside.

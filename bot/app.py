@@ -102,7 +102,10 @@ def build_local_estimator(settings: Settings) -> MoodEstimator:
 def build_text_model(settings: Settings) -> TextMoodModel:
     try:
         return TextMoodModel.load(
-            settings.text_model_weights, settings.text_model_base or None, settings.device
+            settings.text_model_weights,
+            settings.text_model_base or None,
+            settings.device,
+            settings.text_precision,
         )
     except OSError as exc:
         raise ConfigurationError(

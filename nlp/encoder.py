@@ -1,0 +1,122 @@
+"""A lean inference pass for BERT-style encoders (all-MiniLM-L6-v2 is one): the same weights and
+the same arithmetic as `transformers`' `BertModel`, without its per-call Python machinery.
+
+For a chat message of a few tokens the transformer's matrix products are small, and most of a
+`BertModel` call is Python: module dispatch, keyword-argument wrappers, mask preparation and a
+signature inspection per attention call, all holding the GIL that the bot's other threads need.
+`LeanBertEncoder` keeps the weights as plain tensors and runs the layers as a loop of torch
+functions: measured on this project's 2-core CPU, one short sentence costs about half the CPU time
+(see docs/benchmarks.md). It is inference only (no dropout, no gradients); training keeps the
+`transformers` model. Encoders it cannot reproduce exactly (other attention or position types,
+other activations) are refused by `supports()`, and the caller keeps the `transformers` module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+# The activations of BERT configs that map to one torch function (exact GELU, as BERT's "gelu").
+_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {"gelu": F.gelu, "relu": F.relu}
+
+
+@dataclass(frozen=True)
+class _Layer:
+    qkv_weight: torch.Tensor  # query, key and value stacked: one matrix product instead of three
+    qkv_bias: torch.Tensor
+    out_weight: torch.Tensor
+    out_bias: torch.Tensor
+    norm1: tuple[torch.Tensor, torch.Tensor]
+    up_weight: torch.Tensor
+    up_bias: torch.Tensor
+    down_weight: torch.Tensor
+    down_bias: torch.Tensor
+    norm2: tuple[torch.Tensor, torch.Tensor]
+
+
+def supports(model: Any) -> bool:
+    """Whether `model` (a `transformers` model) is a BERT encoder this pass reproduces exactly."""
+    config = getattr(model, "config", None)
+    return (
+        config is not None
+        and getattr(config, "model_type", None) == "bert"
+        and getattr(config, "hidden_act", None) in _ACTIVATIONS
+        and getattr(config, "position_embedding_type", "absolute") == "absolute"
+        and not getattr(config, "is_decoder", False)
+        and hasattr(model, "embeddings")
+        and hasattr(model, "encoder")
+    )
+
+
+class LeanBertEncoder:
+    """Token ids and attention mask -> last hidden states, like `BertModel(...).last_hidden_state`.
+
+    Build it from a loaded (and, for LoRA, merged) `BertModel` already on its device and dtype; it
+    shares that model's weight tensors (no copy but the stacked query/key/value)."""
+
+    def __init__(self, model: Any) -> None:
+        if not supports(model):
+            raise ValueError(
+                "LeanBertEncoder reproduces BERT encoders with absolute positions only"
+            )
+        config = model.config
+        self.heads = int(config.num_attention_heads)
+        self.eps = float(config.layer_norm_eps)
+        self.activation = _ACTIVATIONS[config.hidden_act]
+        embeddings = model.embeddings
+        self.word = embeddings.word_embeddings.weight.detach()
+        self.position = embeddings.position_embeddings.weight.detach()
+        self.token_type = embeddings.token_type_embeddings.weight.detach()
+        self.embedding_norm = _norm(embeddings.LayerNorm)
+        self.layers = [_layer(block) for block in model.encoder.layer]
+
+    @torch.inference_mode()
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        batch, length = input_ids.shape
+        hidden = self.word[input_ids] + self.position[:length] + self.token_type[0]
+        hidden = F.layer_norm(hidden, hidden.shape[-1:], *self.embedding_norm, self.eps)
+        width = hidden.shape[-1]
+        head_width = width // self.heads
+        # Padding positions get -inf before the softmax (as BertModel's additive mask does); a
+        # boolean mask lets scaled_dot_product_attention pick its fused kernel.
+        keep = attention_mask.bool()[:, None, None, :]
+        for layer in self.layers:
+            qkv = F.linear(hidden, layer.qkv_weight, layer.qkv_bias)
+            q, k, v = (
+                part.view(batch, length, self.heads, head_width).transpose(1, 2)
+                for part in qkv.split(width, dim=-1)
+            )
+            context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+            context = context.transpose(1, 2).reshape(batch, length, width)
+            attended = F.linear(context, layer.out_weight, layer.out_bias) + hidden
+            hidden = F.layer_norm(attended, (width,), *layer.norm1, self.eps)
+            up = self.activation(F.linear(hidden, layer.up_weight, layer.up_bias))
+            down = F.linear(up, layer.down_weight, layer.down_bias) + hidden
+            hidden = F.layer_norm(down, (width,), *layer.norm2, self.eps)
+        return hidden
+
+
+def _norm(module: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    return module.weight.detach(), module.bias.detach()
+
+
+def _layer(block: Any) -> _Layer:
+    attention = block.attention
+    self_attention = attention.self
+    parts = (self_attention.query, self_attention.key, self_attention.value)
+    return _Layer(
+        qkv_weight=torch.cat([p.weight.detach() for p in parts]),
+        qkv_bias=torch.cat([p.bias.detach() for p in parts]),
+        out_weight=attention.output.dense.weight.detach(),
+        out_bias=attention.output.dense.bias.detach(),
+        norm1=_norm(attention.output.LayerNorm),
+        up_weight=block.intermediate.dense.weight.detach(),
+        up_bias=block.intermediate.dense.bias.detach(),
+        down_weight=block.output.dense.weight.detach(),
+        down_bias=block.output.dense.bias.detach(),
+        norm2=_norm(block.output.LayerNorm),
+    )
