@@ -13,6 +13,7 @@ import contextlib
 import logging
 import math
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import uvicorn
@@ -109,6 +110,9 @@ def run_bots(app: Moodwave, settings: Settings) -> int:
 
 async def _serve(bots: Bots) -> None:
     settings = bots.settings
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(settings.core_threads, thread_name_prefix="moodwave-core")
+    )
     routes: list[BaseRoute] = []
     async with contextlib.AsyncExitStack() as stack:
         if settings.telegram_token is not None:

@@ -53,8 +53,16 @@ def test_iso_durations_and_env_file(clean_env: pytest.MonkeyPatch, tmp_path: Pat
     assert settings.checkin_delay == timedelta(hours=2) and settings.playlist_size == 7
 
 
-def test_bad_values_are_refused(clean_env: pytest.MonkeyPatch) -> None:
-    clean_env.setenv("MOODWAVE_PLAYLIST_SIZE", "500")
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MOODWAVE_PLAYLIST_SIZE", "500"),
+        ("MOODWAVE_CORE_THREADS", "0"),
+        ("MOODWAVE_TEXT_PRECISION", "int4"),
+    ],
+)
+def test_bad_values_are_refused(clean_env: pytest.MonkeyPatch, name: str, value: str) -> None:
+    clean_env.setenv(name, value)
     with pytest.raises(ValidationError):
         Settings()
 
