@@ -258,7 +258,7 @@ def _eval_recs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_text_model
+    from bot.app import build_text_model, settle_heap
     from nlp.analysis import ModelMoodEstimator
     from nlp.batching import BatchingEngine
     from nlp.voice.analyzer import VoiceAnalyzer
@@ -271,6 +271,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         estimator, settings.voice_model or None, settings.device, settings.voice_max_seconds
     )
     log.info("mood worker %s on http://%s:%d", estimator.version, args.host, args.port)
+    settle_heap()
     serve(estimator, args.host, args.port, voice)
     return 0
 

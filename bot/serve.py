@@ -24,7 +24,7 @@ from telegram.ext import Application
 
 from bot.adapters import discord as discord_adapter
 from bot.adapters import telegram as telegram_adapter
-from bot.app import ConfigurationError, Moodwave
+from bot.app import ConfigurationError, Moodwave, settle_heap
 from bot.checkins import CheckInJob, Deliver, Job, MixJob, PruneJob, start_scheduler
 from bot.core.events import Outgoing
 from bot.settings import Settings
@@ -99,6 +99,7 @@ class Bots:
 
 def run_bots(app: Moodwave, settings: Settings) -> int:
     bots = Bots(app, settings)
+    settle_heap()
     try:
         asyncio.run(_serve(bots))
     except KeyboardInterrupt:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import pytest
 import torch
 
-from bot.app import configure_torch
+from bot.app import configure_torch, settle_heap
 from bot.settings import Settings
 
 
@@ -35,3 +36,13 @@ def test_zero_leaves_torch_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(torch, "set_num_threads", calls.append)
     configure_torch(0)
     assert calls == []
+
+
+def test_settled_heap_is_out_of_the_collectors_sight() -> None:
+    loaded = [{"song": i} for i in range(1000)]  # start-up state that lives as long as the process
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() >= len(loaded)
+        assert not any(gc.is_tracked(o) and o in gc.get_objects(2) for o in loaded[:3])
+    finally:
+        gc.unfreeze()
