@@ -459,6 +459,9 @@ class Conversation:
             arm=treatment.arm,
             randomised=treatment.randomised,
             arm_draw=treatment.draw,
+            # The conversation's clock, the one `recent_track_ids` is asked against: a test (or a
+            # replay) with its own clock sees the no-repeat window it set.
+            created_at=self.clock(),
         )
 
     def taste_of(self, user: User, now: datetime) -> TasteProfile:
