@@ -107,6 +107,10 @@ class ReactionFact:
     at: datetime
 
 
+# Check-in states in which the question has gone (or is going) out and an answer closes it.
+ASKED = ("sending", "sent")
+
+
 def _claim(
     s: Session, table: type[CheckIn] | type[GroupMix], row: Any, status: str, now: datetime
 ) -> bool:
@@ -546,16 +550,18 @@ class Store:
             s.commit()
 
     def open_checkin(self, user_id: int, chat_id: int) -> CheckIn | None:
-        """The check-in this user was asked in this chat and has not answered yet."""
+        """The check-in this user was asked in this chat and has not answered yet. A question still
+        on its way ("sending": the job has sent it but not yet marked it sent) counts as asked: a
+        person who answers within that moment answers it, and the job then leaves it answered."""
         with self.session() as s:
             return s.exec(
                 select(CheckIn)
                 .where(
                     CheckIn.user_id == user_id,
                     CheckIn.chat_id == chat_id,
-                    CheckIn.status == "sent",
+                    col(CheckIn.status).in_(ASKED),
                 )
-                .order_by(col(CheckIn.sent_at).desc())
+                .order_by(col(CheckIn.id).desc())
             ).first()
 
     def answer_checkin(self, checkin_id: int, mood_after_id: int, now: datetime) -> bool:
@@ -563,7 +569,7 @@ class Store:
         with self.session() as s:
             result = s.execute(
                 update(CheckIn)
-                .where(col(CheckIn.id) == checkin_id, col(CheckIn.status) == "sent")
+                .where(col(CheckIn.id) == checkin_id, col(CheckIn.status).in_(ASKED))
                 .values(status="answered", mood_after_id=mood_after_id, answered_at=now)
             )
             s.commit()

@@ -133,6 +133,24 @@ def test_due_checkin_is_claimed_once_and_answered(store: Store) -> None:
     assert store.open_checkin(user_id, chat_id) is None
 
 
+def test_an_answer_while_the_question_is_on_its_way_closes_it(store: Store) -> None:
+    """The job has sent the question but not yet marked it sent when the answer comes in: the
+    answer closes the check-in, marking it sent later changes nothing, and it is never asked
+    again, even after its claim lapses."""
+    user_id, chat_id, _ = recommend(store, due=T0)
+    lease = timedelta(minutes=5)
+    (claimed,) = store.claim_due_checkins("telegram", T0, lease)
+    open_one = store.open_checkin(user_id, chat_id)
+    assert open_one is not None and open_one.id == claimed.checkin_id
+    after = store.add_mood_report(user_id, chat_id, NewMood("fine", "checkin", 0.3, 0, 0.8, "v1"))
+    assert after.id and store.answer_checkin(open_one.id, after.id, T0)
+    store.mark_checkin_sent(claimed.checkin_id, T0)
+    assert store.open_checkin(user_id, chat_id) is None
+    assert store.claim_due_checkins("telegram", T0 + 2 * lease, lease) == []
+    checkin = store.checkin(claimed.checkin_id)
+    assert checkin is not None and checkin.status == "answered"
+
+
 def test_lapsed_claim_is_reclaimed(store: Store) -> None:
     recommend(store, due=T0)
     lease = timedelta(minutes=5)
