@@ -2,7 +2,9 @@
 
 Seeded and repeatable (same seed, same data, same machine: same weights). Valence and arousal are
 the targets that count; dominance and the reader's and writer's ratings can be added as auxiliary
-targets, each weighted by `aux_weight`. Epochs stop early when the dev split's r2_mean stops
+targets, each weighted by `aux_weight`, and GoEmotions can be added as an auxiliary classification
+task (`goemotions`: an intermediate stage or interleaved batches; off by default, since it did not
+help on dev, see MODEL_CARD.md). Epochs stop early when the dev split's r2_mean stops
 improving; the test split is only scored at the end, for the report. The output folder holds the
 LoRA adapter, `head.safetensors`, `config.json` and `metrics.json`, which `TextMoodModel.load` reads.
 
@@ -29,7 +31,9 @@ import numpy as np
 import numpy.typing as npt
 import torch
 from safetensors.torch import save_file
+from torch import nn
 
+from nlp.goemotions import load_goemotions
 from nlp.normalize import normalize
 from nlp.scores import evaluate
 from nlp.text_model import (
@@ -42,6 +46,7 @@ from nlp.text_model import (
 )
 
 EMOBANK_DIR = "emobank/corpus"
+GOEMOTIONS_MODES = ("none", "intermediate", "multitask")
 SPLITS = ("train", "dev", "test")
 # Targets by name: "V", "A", "D" are EmoBank's combined ratings; "reader_V", "writer_A", ... come
 # from reader.csv and writer.csv. The first two must be "V" and "A".
@@ -89,6 +94,18 @@ class TrainConfig:
     )
     aux_weight: float = 0.5
     loss: str = "mse"
+    # GoEmotions (Reddit comments, 27 emotions + neutral) as an auxiliary task: "none";
+    # "intermediate", a first stage of multi-label classification (BCE over its 28 labels, a head of
+    # its own that is then dropped) before EmoBank; or "multitask", its batches shuffled in among
+    # EmoBank's every epoch, their BCE weighted by `goemotions_weight`.
+    goemotions: str = "none"
+    # A seeded subset of GoEmotions' train split (None: all 43,410 comments), used per epoch.
+    goemotions_examples: int | None = 6000
+    goemotions_epochs: int = 1
+    goemotions_weight: float = 0.5
+    # The LoRA (and LayerNorm) learning rate of the intermediate stage; at `lr_lora` (1e-3) the
+    # encoder collapsed to a constant output in run E8.
+    lr_goemotions: float = 2e-4
     # Cap every split at this many sentences: for smoke tests only.
     max_examples: int | None = None
 
@@ -205,6 +222,8 @@ class Trainer:
 
         if config.targets[:2] != ("V", "A"):
             raise ValueError("the first two targets must be V and A")
+        if config.goemotions not in GOEMOTIONS_MODES:
+            raise ValueError(f"goemotions must be one of {', '.join(GOEMOTIONS_MODES)}")
         self.config, self.log = config, log
         self.tokenizer = AutoTokenizer.from_pretrained(base)
         self.splits = {
@@ -218,6 +237,21 @@ class Trainer:
         self.head.target_mean.copy_(train_gold.mean(dim=0))
         self.head.target_std.copy_(train_gold.std(dim=0))
         self.weights = torch.tensor([1.0, 1.0] + [config.aux_weight] * (len(config.targets) - 2))
+        # Only built when used, so that runs without it draw the same random numbers as before.
+        self.goemotions_tokens: list[list[int]] = []
+        self.goemotions_labels = torch.zeros(0)
+        self.goemotions_head: nn.Module | None = None
+        if config.goemotions != "none":
+            comments = load_goemotions(data_dir, "train", config.goemotions_examples, config.seed)
+            self.goemotions_tokens = self._tokenize(comments.texts)
+            self.goemotions_labels = torch.tensor(comments.labels)
+            classifier = nn.Linear(hidden, len(comments.names))
+            # Biases start at the labels' log odds, so the first steps do not just push every
+            # logit down (a large gradient into the encoder that teaches it nothing).
+            prior = self.goemotions_labels.mean(dim=0).clamp(1e-4, 1 - 1e-4)
+            with torch.no_grad():
+                classifier.bias.copy_(torch.log(prior / (1 - prior)))
+            self.goemotions_head = nn.Sequential(nn.Dropout(config.head_dropout), classifier)
 
     def _limit(self, split: Split) -> Split:
         n = self.config.max_examples
@@ -230,12 +264,18 @@ class Trainer:
         ids: list[list[int]] = encoded["input_ids"]
         return ids
 
-    def optimizer(self) -> torch.optim.Optimizer:
+    def optimizer(
+        self, heads: list[nn.Module] | None = None, lr_lora: float | None = None
+    ) -> torch.optim.Optimizer:
         lora = [p for p in self.encoder.parameters() if p.requires_grad]
+        if heads is None:
+            heads = [self.head]
+            if self.config.goemotions == "multitask" and self.goemotions_head is not None:
+                heads.append(self.goemotions_head)
         return torch.optim.AdamW(
             [
-                {"params": lora, "lr": self.config.lr_lora},
-                {"params": list(self.head.parameters()), "lr": self.config.lr_head},
+                {"params": lora, "lr": self.config.lr_lora if lr_lora is None else lr_lora},
+                {"params": [p for h in heads for p in h.parameters()], "lr": self.config.lr_head},
             ],
             weight_decay=self.config.weight_decay,
         )
@@ -247,6 +287,44 @@ class Trainer:
         pooled = self.head.pool(states, mask)
         return self.head.standardized(pooled), pooled
 
+    def goemotions_loss(self, batch: list[int]) -> torch.Tensor:
+        """Multi-label BCE of the GoEmotions head for a batch of comment indices."""
+        assert self.goemotions_head is not None
+        input_ids, mask = pad(
+            [self.goemotions_tokens[i] for i in batch], self.tokenizer.pad_token_id
+        )
+        states = self.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        logits = self.goemotions_head(self.head.pool(states, mask))
+        return nn.functional.binary_cross_entropy_with_logits(logits, self.goemotions_labels[batch])
+
+    def goemotions_stage(self) -> None:
+        """The intermediate stage: GoEmotions classification only, with its own optimiser and
+        warm-up/decay schedule; the LoRA weights (and LayerNorms) carry over to EmoBank."""
+        assert self.goemotions_head is not None
+        config = self.config
+        self.encoder.train()
+        self.goemotions_head.train()
+        optimizer = self.optimizer([self.goemotions_head], config.lr_goemotions)
+        lengths = [len(ids) for ids in self.goemotions_tokens]
+        steps = math.ceil(len(lengths) / config.batch_size) * config.goemotions_epochs
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule(config, steps))
+        for epoch in range(config.goemotions_epochs):
+            started = time.perf_counter()
+            generator = torch.Generator().manual_seed(config.seed * 1000 + 500 + epoch)
+            batches = length_grouped_batches(lengths, config.batch_size, generator)
+            total = 0.0
+            for batch in batches:
+                loss = self.goemotions_loss(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                total += float(loss.detach())
+            self.log(
+                f"goemotions epoch {epoch + 1}: BCE {total / max(1, len(batches)):.4f} "
+                f"({time.perf_counter() - started:.0f} s)"
+            )
+
     def train_epoch(self, epoch: int, optimizer: torch.optim.Optimizer, scheduler: Any) -> float:
         self.encoder.train()
         self.head.train()
@@ -257,15 +335,31 @@ class Trainer:
         std = self.head.target_std
         total = 0.0
         batches = length_grouped_batches(lengths, self.config.batch_size, generator)
-        for batch in batches:
-            gold = (torch.tensor(split.gold[batch], dtype=torch.float32) - mean) / std
-            predicted, _ = self.forward([tokens[i] for i in batch])
-            loss = loss_fn(predicted, gold, self.weights, self.config.loss)
+        # Multi-task: GoEmotions batches (task 1) shuffled in among EmoBank's (task 0).
+        steps: list[tuple[int, list[int]]] = [(0, batch) for batch in batches]
+        if self.config.goemotions == "multitask":
+            assert self.goemotions_head is not None
+            self.goemotions_head.train()
+            comment_lengths = [len(ids) for ids in self.goemotions_tokens]
+            steps += [
+                (1, batch)
+                for batch in length_grouped_batches(
+                    comment_lengths, self.config.batch_size, generator
+                )
+            ]
+            steps = [steps[i] for i in torch.randperm(len(steps), generator=generator).tolist()]
+        for task, batch in steps:
+            if task == 1:
+                loss = self.config.goemotions_weight * self.goemotions_loss(batch)
+            else:
+                gold = (torch.tensor(split.gold[batch], dtype=torch.float32) - mean) / std
+                predicted, _ = self.forward([tokens[i] for i in batch])
+                loss = loss_fn(predicted, gold, self.weights, self.config.loss)
+                total += float(loss.detach())
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             scheduler.step()
-            total += float(loss.detach())
         return total / max(1, len(batches))
 
     def predict(self, name: str, batch_size: int = 64) -> Floats:
@@ -302,8 +396,12 @@ class Trainer:
     def fit(self) -> list[dict[str, float]]:
         """Train with early stopping on dev r2_mean; the best epoch's weights are kept."""
         config = self.config
+        if config.goemotions == "intermediate":
+            self.goemotions_stage()
         optimizer = self.optimizer()
         steps_per_epoch = math.ceil(len(self.tokens["train"]) / config.batch_size)
+        if config.goemotions == "multitask":
+            steps_per_epoch += math.ceil(len(self.goemotions_tokens) / config.batch_size)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, schedule(config, steps_per_epoch * config.epochs)
         )

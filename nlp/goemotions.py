@@ -1,0 +1,55 @@
+"""GoEmotions (Demszky et al. 2020): Reddit comments labelled with 27 emotions plus neutral, read
+from `goemotions/data/original/` in the data directory for auxiliary training of the text model.
+
+Each `.tsv` line is `text<TAB>comma-separated label ids<TAB>comment id`; `labels.txt` names the
+ids in order. A comment may carry several labels, so the targets are multi-hot rows.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+GOEMOTIONS_DIR = "goemotions/data/original"
+GOEMOTIONS_SPLITS = ("train", "dev", "test")
+
+
+@dataclass(frozen=True)
+class GoEmotions:
+    texts: list[str]
+    labels: npt.NDArray[np.float32]  # (n, len(names)) multi-hot
+    names: tuple[str, ...]
+
+
+def label_names(data_dir: Path) -> tuple[str, ...]:
+    path = Path(data_dir) / GOEMOTIONS_DIR / "labels.txt"
+    return tuple(line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line)
+
+
+def load_goemotions(
+    data_dir: Path, split: str = "train", max_examples: int | None = None, seed: int = 0
+) -> GoEmotions:
+    """One split's comments with multi-hot labels; `max_examples` keeps a seeded random subset
+    (in file order), so a subsample is the same from run to run."""
+    if split not in GOEMOTIONS_SPLITS:
+        raise ValueError(f"split must be one of {', '.join(GOEMOTIONS_SPLITS)}, not {split!r}")
+    names = label_names(data_dir)
+    path = Path(data_dir) / GOEMOTIONS_DIR / f"{split}.tsv"
+    texts: list[str] = []
+    rows: list[list[int]] = []
+    with path.open(newline="", encoding="utf-8") as f:
+        # The comments contain quote marks that are text, not CSV quoting.
+        for line in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            texts.append(line[0])
+            rows.append([int(label) for label in line[1].split(",")])
+    keep = np.arange(len(texts))
+    if max_examples is not None and max_examples < len(texts):
+        keep = np.sort(np.random.default_rng(seed).permutation(len(texts))[:max_examples])
+    labels = np.zeros((len(keep), len(names)), dtype=np.float32)
+    for row, index in enumerate(keep):
+        labels[row, rows[index]] = 1.0
+    return GoEmotions([texts[i] for i in keep], labels, names)
