@@ -66,8 +66,8 @@ def test_http_and_in_process_give_the_same_numbers(
     local = estimator.estimate_many(SENTENCES)
     remote = RemoteMoodEstimator(worker_url).estimate_many(SENTENCES)
     for a, b in zip(local, remote, strict=True):
-        assert a.valence == pytest.approx(b.valence, abs=1e-4)
-        assert a.arousal == pytest.approx(b.arousal, abs=1e-4)
+        assert a.valence == pytest.approx(b.valence, abs=estimator.model.batch_tolerance)
+        assert a.arousal == pytest.approx(b.arousal, abs=estimator.model.batch_tolerance)
         assert (a.confidence, a.model_version, a.truncated) == (
             b.confidence,
             b.model_version,
