@@ -68,9 +68,10 @@ class Moodwave:
             self.spotify.close()
 
 
-def open_store(settings: Settings) -> Store:
-    """The database, migrated. SQLite (one process owns it) is upgraded in place; a shared server
-    database is upgraded by the operator (`moodwave db upgrade`) so replicas never race on it."""
+def open_store(settings: Settings, claimer: str | None = None) -> Store:
+    """The database, migrated. SQLite (one bot owns it) is upgraded in place; a shared server
+    database is upgraded by the operator (`moodwave db upgrade`) so replicas never race on it.
+    `claimer`: the identity in the update claims (default: this process)."""
     engine = make_engine(settings.effective_database_url)
     if engine.dialect.name == "sqlite":
         upgrade(engine)
@@ -78,7 +79,7 @@ def open_store(settings: Settings) -> Store:
         raise ConfigurationError(
             "The database schema is not up to date. Run `moodwave db upgrade` once, then start again."
         )
-    return Store(engine, settings.update_lease)
+    return Store(engine, settings.update_lease, claimer)
 
 
 def build_estimator(settings: Settings) -> MoodEstimator:
@@ -240,9 +241,9 @@ def configure_torch(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
-def build_app(settings: Settings) -> Moodwave:
+def build_app(settings: Settings, claimer: str | None = None) -> Moodwave:
     configure_torch(settings.torch_threads)
-    store = open_store(settings)
+    store = open_store(settings, claimer)
     estimator = build_estimator(settings)
     voice = build_voice(settings, estimator)
     catalog = load_catalog(store, settings.data_dir, settings.cache_dir)

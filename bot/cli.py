@@ -173,10 +173,9 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram_token is None and settings.discord_token is None:
         return _chat(args, settings)
-    from bot.app import build_app
     from bot.serve import run_bots
 
-    return run_bots(build_app(settings), settings)
+    return run_bots(settings)
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:

@@ -17,18 +17,25 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import uvicorn
-from apscheduler.schedulers.background import BackgroundScheduler
 from starlette.routing import BaseRoute
 from telegram import Update
 from telegram.ext import Application
 
 from bot.adapters import discord as discord_adapter
 from bot.adapters import telegram as telegram_adapter
-from bot.app import ConfigurationError, Moodwave, settle_heap
-from bot.checkins import CheckInJob, Deliver, Job, MixJob, PruneJob, start_scheduler
-from bot.core.events import Outgoing
+from bot.app import (
+    ConfigurationError,
+    build_app,
+    build_spotify_services,
+    open_store,
+    settle_heap,
+)
+from bot.core_host import CoreHost, InProcessCore
+from bot.notify import Notifier
 from bot.settings import Settings
 from bot.web import WEBHOOK_PATH, telegram_webhook_routes, web_app
+from recommender.spotify import SpotifyServices
+from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,40 +43,31 @@ TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 class Bots:
-    """What `moodwave run` starts, and the check-in schedulers to stop with it."""
+    """What `moodwave run` starts: the platforms' adapters, around a core in this process or in a
+    process of its own (`bot.core_host`)."""
 
-    def __init__(self, app: Moodwave, settings: Settings) -> None:
-        self.app = app
-        self.settings = settings
-        self.schedulers: list[BackgroundScheduler] = []
-
-    def jobs_for(
-        self, platform: str, deliver: Deliver, send: Callable[[str, Outgoing], None]
+    def __init__(
+        self,
+        settings: Settings,
+        core: CoreHost,
+        store: Store,
+        spotify: SpotifyServices | None = None,
+        close: Callable[[], None] | None = None,
     ) -> None:
-        """The check-in and group-mix jobs of one platform, started once its bot can send."""
-        store, conversation = self.app.store, self.app.conversation
-        jobs: list[Job] = [
-            CheckInJob(
-                store,
-                conversation,
-                platform,
-                deliver,
-                self.settings.checkin_answer_window,
-                lease=self.settings.checkin_lease,
-            ),
-            MixJob(store, conversation, platform, send, lease=self.settings.checkin_lease),
-            PruneJob(store, platform, conversation.clock),
-        ]
-        self.schedulers.append(start_scheduler(jobs, self.settings.checkin_poll_seconds))
+        self.settings = settings
+        self.core = core
+        self.store = store  # the update claims' bookkeeping and chat migrations, done here
+        self.spotify = spotify  # its account-linking callback is served by this process's web app
+        self._close = close
 
     def telegram(self) -> tuple[telegram_adapter.TelegramAdapter, TelegramApp]:
-        settings, store = self.settings, self.app.store
+        settings, store = self.settings, self.store
         assert settings.telegram_token is not None
         platform = telegram_adapter.PLATFORM
         adapter = telegram_adapter.TelegramAdapter(
-            self.app.conversation,
+            self.core,
             lambda old, new: store.migrate_chat(platform, old, new),
-            on_ready=lambda: self.jobs_for(platform, adapter.deliver_checkin, adapter.deliver),
+            on_ready=lambda: self.core.start_jobs(platform, adapter.deliver),
             finish_update=lambda update_id: store.finish_update(platform, update_id),
             paid_broadcast=settings.telegram_paid_broadcast,
         )
@@ -79,26 +77,37 @@ class Bots:
             base_url=f"{api}/bot" if api else None,
             base_file_url=f"{api}/file/bot" if api else None,
         )
-        self.app.notifier.register(platform, adapter.deliver)
         return adapter, application
 
     def discord(self) -> discord_adapter.DiscordAdapter:
         platform = discord_adapter.PLATFORM
         adapter = discord_adapter.DiscordAdapter(
-            self.app.conversation,
-            on_ready=lambda: self.jobs_for(platform, adapter.deliver_checkin, adapter.deliver),
+            self.core, on_ready=lambda: self.core.start_jobs(platform, adapter.deliver)
         )
-        self.app.notifier.register(platform, adapter.deliver)
         return adapter
 
     def stop(self) -> None:
-        for scheduler in self.schedulers:
-            scheduler.shutdown(wait=False)
-        self.app.close()
+        self.core.close()
+        if self._close is not None:
+            self._close()
 
 
-def run_bots(app: Moodwave, settings: Settings) -> int:
-    bots = Bots(app, settings)
+def start_bots(settings: Settings) -> Bots:
+    """The core where `MOODWAVE_CORE_PROCESS` says, started and warm."""
+    if not settings.core_process:
+        app = build_app(settings)
+        return Bots(settings, InProcessCore(app), app.store, app.spotify)
+    from bot.core_process import CoreProcess
+
+    store = open_store(settings)  # migrated here, before the core process opens it too
+    spotify = build_spotify_services(settings, store, Notifier())
+    core = CoreProcess(settings, store.claimer)
+    core.start()
+    return Bots(settings, core, store, spotify, close=spotify.close if spotify else None)
+
+
+def run_bots(settings: Settings) -> int:
+    bots = start_bots(settings)
     settle_heap()
     try:
         asyncio.run(_serve(bots))
@@ -120,17 +129,17 @@ async def _serve(bots: Bots) -> None:
             adapter, application = bots.telegram()
             await stack.enter_async_context(_telegram_running(adapter, application, settings))
             if settings.telegram_webhook_url:
-                store, platform = bots.app.store, telegram_adapter.PLATFORM
+                store, platform = bots.store, telegram_adapter.PLATFORM
                 routes += telegram_webhook_routes(
                     application,
                     _webhook_secret(settings),
                     lambda update_id: store.update_state(platform, update_id),
                     retry_after_s=max(1, math.ceil(settings.update_lease.total_seconds() / 4)),
                 )
-        if bots.app.spotify is not None:
+        if bots.spotify is not None:
             from recommender.spotify import callback_routes
 
-            routes += callback_routes(bots.app.spotify.accounts)
+            routes += callback_routes(bots.spotify.accounts)
         tasks = []
         if settings.discord_token is not None:
             discord = bots.discord()

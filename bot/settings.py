@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # than cores: measured 25/s with Python's default 6 against 28-30/s with 16 on this 2-core
     # machine at 50/s offered. At most 15 share the database's connection pool (5 + 10 overflow).
     core_threads: int = Field(default=12, ge=1, le=64)
+    # `moodwave run`: the core (database, models, ranking, the jobs) in a process of its own beside
+    # the bots' event loop, so the two run Python on two cores at once instead of taking turns on
+    # one interpreter's lock (bot.core_process). False: everything in one process.
+    core_process: bool = True
 
     checkin_delay: timedelta = timedelta(hours=1)
     checkin_answer_window: timedelta = timedelta(hours=12)

@@ -135,10 +135,14 @@ def _chats_of(platform: str, external_id: str | None) -> Any:
 
 
 class Store:
-    def __init__(self, engine: Engine, update_lease: timedelta = UPDATE_LEASE) -> None:
+    def __init__(
+        self, engine: Engine, update_lease: timedelta = UPDATE_LEASE, claimer: str | None = None
+    ) -> None:
         self.engine = engine
         self.update_lease = update_lease  # how long a claimed update waits before a takeover
-        self.claimer = updates.claimer_id()  # this process, in the update claims it holds
+        # Who holds the update claims this store takes: this process, or the bot process that a
+        # core process works for (both must finish the claims the other took).
+        self.claimer = claimer or updates.claimer_id()
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)

@@ -25,11 +25,11 @@ import discord
 from discord import app_commands
 
 from bot.core import replies
-from bot.core.conversation import Conversation
 from bot.core.events import (
     ChatKind,
     ChatRef,
     Command,
+    Core,
     Incoming,
     Outgoing,
     Payload,
@@ -283,7 +283,7 @@ class MoodwaveClient(discord.Client):
 class DiscordAdapter:
     def __init__(
         self,
-        conversation: Conversation,
+        conversation: Core,
         on_ready: Ready | None = None,
         sync_commands: bool = True,
     ) -> None:

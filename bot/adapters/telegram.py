@@ -39,11 +39,11 @@ from telegram.ext import (
 )
 
 from bot.core import replies
-from bot.core.conversation import Conversation
 from bot.core.events import (
     ChatKind,
     ChatRef,
     Command,
+    Core,
     Incoming,
     Outgoing,
     Payload,
@@ -115,7 +115,7 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
 class TelegramAdapter:
     def __init__(
         self,
-        conversation: Conversation,
+        conversation: Core,
         migrate_chat: Migrate,
         on_ready: Callable[[], None] | None = None,
         finish_update: Callable[[str], object] | None = None,

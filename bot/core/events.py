@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 
 class ChatKind(StrEnum):
@@ -96,6 +97,13 @@ class Outgoing:
     entries: tuple[PlaylistEntry, ...] = ()  # songs, each rendered with reaction buttons
     link: str | None = None  # the whole playlist, when a provider made one
     meta: dict[str, str] = field(default_factory=dict)
+
+
+class Core(Protocol):
+    """What an adapter hands each event to: the conversation, in the bot's process or in a process
+    of its own (`bot.core_process`). Never raises for a bad event: the reply is then an apology."""
+
+    def handle(self, event: Incoming) -> list[Outgoing]: ...
 
 
 MAX_ACTION_BYTES = 64

@@ -1,0 +1,348 @@
+"""The conversation core in a process of its own, beside the bot's event loop (the default for
+`moodwave run`; `MOODWAVE_CORE_PROCESS=false` keeps it in the bot's process).
+
+Why: CPython runs one thread of Python at a time. In one process the event loop (python-telegram-
+bot or discord.py, httpx) and the core (database, Wide & Deep, the mood model's batching) took
+turns on that one lock, and the bot topped out at about 30 updates a second with the second core
+of the machine half idle (docs/benchmarks.md). Here each has an interpreter of its own.
+
+The parent (`CoreProcess`) keeps what talks to the platforms: the adapters, the web app, the update
+claims' bookkeeping. The child (`serve_core`) builds the whole app from the same settings (database,
+models, catalog, ranker, Spotify) and owns the jobs, so everything the ranker learns from reactions
+lives in one place. They talk over a `multiprocessing` pipe in pickled tuples:
+
+    parent -> child   ("handle", id, Incoming)        an event to answer
+                      ("jobs", platform)              the platform can send: start its jobs
+                      ("sent", id, error or None)     how a "send" below went
+                      ("stop",)                       finish what is in flight and exit
+    child -> parent   ("ready",) / ("failed", kind, message)   once, after start-up
+                      ("result", id, [Outgoing, ...])
+                      ("error", id, message)          the event could not be answered
+                      ("send", id, platform, chat, Outgoing)   a check-in question, a group
+                                                      playlist or a notice, sent by the parent
+
+A message the child asks the parent to send is answered with whether it went, so a check-in whose
+question failed stays claimed and is retried, as in one process. Both sides record update claims
+under the parent's claimer identity, so the parent finishes the claims the child took.
+
+If the child dies, every call in flight fails with `CoreUnavailable` (the adapter apologises, as
+for any error) and the next call starts a new child, which restarts the jobs. If the parent dies,
+the child reads the end of the pipe and stops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import multiprocessing
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from bot.app import ConfigurationError, build_app, settle_heap
+from bot.core.events import Incoming, Outgoing
+from bot.core_host import Send, start_jobs
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+DELIVERY_TIMEOUT_S = 90.0  # a send waits at most this for the parent (the adapters give up at 60)
+
+
+class CoreUnavailable(RuntimeError):
+    """The core process is not running (it died, or could not start)."""
+
+
+class _Pipe:
+    """One end of the pipe: sends from any thread, one at a time; calls that wait for an answer."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._send_lock = threading.Lock()
+        self._ids = itertools.count()
+        self._waiting: dict[int, Future[Any]] = {}
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def post(self, *message: Any) -> None:
+        with self._send_lock:
+            self.connection.send(message)
+
+    def call(self, kind: str, *args: Any) -> Future[Any]:
+        """Send (kind, id, *args); the future is settled by `settle` when the answer comes."""
+        future: Future[Any] = Future()
+        with self._lock:
+            if self.closed:
+                raise CoreUnavailable("the other process has gone")
+            call_id = next(self._ids)
+            self._waiting[call_id] = future
+        try:
+            self.post(kind, call_id, *args)
+        except (OSError, ValueError) as exc:
+            with self._lock:
+                self._waiting.pop(call_id, None)
+            raise CoreUnavailable("the other process has gone") from exc
+        return future
+
+    def settle(self, call_id: int, result: Any = None, error: BaseException | None = None) -> None:
+        with self._lock:
+            future = self._waiting.pop(call_id, None)
+        if future is None:
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def close(self, error: BaseException) -> None:
+        """The other side has gone: fail everything still waiting for it."""
+        with self._lock:
+            self.closed = True
+            waiting, self._waiting = self._waiting, {}
+        for future in waiting.values():
+            future.set_exception(error)
+        self.connection.close()
+
+
+class CoreProcess:
+    """The parent's side: a `CoreHost` whose core runs in a child process."""
+
+    def __init__(self, settings: Settings, claimer: str, start_timeout_s: float = 600.0) -> None:
+        self.settings = settings
+        self.claimer = claimer
+        self.start_timeout_s = start_timeout_s
+        self._context = multiprocessing.get_context("spawn")  # no forked threads or torch state
+        self._lock = threading.Lock()  # one start at a time
+        self._process: BaseProcess | None = None
+        self._pipe: _Pipe | None = None
+        self._senders: dict[str, Send] = {}
+        self._deliveries = ThreadPoolExecutor(4, thread_name_prefix="moodwave-deliver")
+        self._closing = False
+
+    # -- the CoreHost interface -------------------------------------------------------------------
+
+    def handle(self, event: Incoming) -> list[Outgoing]:
+        """The core's replies; blocks (adapters call it from a worker thread, as they would call
+        the conversation itself)."""
+        outs: list[Outgoing] = self._running().call("handle", event).result()
+        return outs
+
+    def start_jobs(self, platform: str, send: Send) -> None:
+        self._senders[platform] = send
+        self._running().post("jobs", platform)
+
+    def close(self) -> None:
+        """Stop the child: it finishes the events in flight (their answers still come back), then
+        exits."""
+        self._closing = True
+        with self._lock:
+            pipe, process = self._pipe, self._process
+            self._pipe = self._process = None
+        if pipe is not None:
+            # Said, not shown by closing our end: a close does not reach the child while our
+            # reader thread is blocked reading it.
+            with contextlib.suppress(OSError, ValueError):
+                pipe.post("stop")
+        if process is not None:
+            process.join(30)
+            if process.is_alive():
+                log.warning("the core process did not stop in 30 s; terminating it")
+                process.terminate()
+                process.join(5)
+        if pipe is not None:
+            pipe.close(CoreUnavailable("the bot is stopping"))
+        self._deliveries.shutdown(wait=False, cancel_futures=True)
+
+    # -- running the child ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the child and wait until its app is built (the models load: seconds)."""
+        self._running()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def _running(self) -> _Pipe:
+        with self._lock:
+            if self._closing:
+                raise CoreUnavailable("the bot is stopping")
+            if (
+                self._pipe is not None
+                and not self._pipe.closed
+                and self._process is not None
+                and self._process.is_alive()
+            ):
+                return self._pipe
+            if self._process is not None:
+                log.error(
+                    "the core process stopped (exit code %s); starting a new one",
+                    self._process.exitcode,
+                )
+            self._pipe, self._process = self._spawn()
+            for platform in self._senders:  # a new child: its jobs start again
+                self._pipe.post("jobs", platform)
+            return self._pipe
+
+    def _spawn(self) -> tuple[_Pipe, BaseProcess]:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(
+            target=serve_core,
+            args=(self.settings, self.claimer, theirs, logging.getLogger().level),
+            name="moodwave-core",
+        )
+        process.start()
+        theirs.close()  # only the child holds its end: when the child dies, ours reads EOF
+        try:
+            if not ours.poll(self.start_timeout_s):
+                raise CoreUnavailable(
+                    f"the core process did not start in {self.start_timeout_s:g} s"
+                )
+            first = ours.recv()
+        except (EOFError, OSError, CoreUnavailable) as exc:
+            process.kill()
+            process.join(5)
+            ours.close()
+            if isinstance(exc, CoreUnavailable):
+                raise
+            raise CoreUnavailable(
+                f"the core process exited during start-up (exit code {process.exitcode})"
+            ) from exc
+        if first[0] == "failed":
+            process.join(5)
+            ours.close()
+            _, kind, message = first
+            raise (ConfigurationError if kind == "configuration" else CoreUnavailable)(message)
+        pipe = _Pipe(ours)
+        threading.Thread(
+            target=self._read, args=(pipe,), name="moodwave-core-pipe", daemon=True
+        ).start()
+        log.info("the core runs in process %s", process.pid)
+        return pipe, process
+
+    def _read(self, pipe: _Pipe) -> None:
+        try:
+            while True:
+                message = pipe.connection.recv()
+                kind = message[0]
+                if kind == "result":
+                    pipe.settle(message[1], message[2])
+                elif kind == "error":
+                    pipe.settle(message[1], error=RuntimeError(message[2]))
+                elif kind == "send":
+                    self._deliveries.submit(self._deliver, pipe, *message[1:])
+        except (EOFError, OSError):
+            pass
+        pipe.close(CoreUnavailable("the core process stopped"))
+        if not self._closing:
+            log.error("lost the core process; the updates in flight get an apology")
+            threading.Thread(target=self._revive, name="moodwave-core-revive", daemon=True).start()
+
+    def _revive(self) -> None:
+        """Start a new child at once, not at the next event: the jobs (check-ins due, group mixes
+        closing) must not wait for someone to write. Retried with a growing pause while it fails."""
+        pause = 1.0
+        while not self._closing:
+            try:
+                self._running()
+                return
+            except Exception:
+                if self._closing:
+                    return
+                log.exception("could not start a new core process; trying again in %g s", pause)
+            time.sleep(pause)
+            pause = min(60.0, pause * 2)
+
+    def _deliver(self, pipe: _Pipe, call_id: int, platform: str, chat: str, out: Outgoing) -> None:
+        error: str | None = None
+        sender = self._senders.get(platform)
+        try:
+            if sender is None:
+                raise RuntimeError(f"no {platform} bot is running")
+            sender(chat, out)
+        except Exception as exc:  # the child's job logs it and retries, as in one process
+            error = f"{type(exc).__name__}: {exc}"
+        with contextlib.suppress(OSError, ValueError):  # the child has gone; a lease retries it
+            pipe.post("sent", call_id, error)
+
+
+# -- the child --------------------------------------------------------------------------------------
+
+
+class DeliveryFailed(RuntimeError):
+    """The parent could not send a message the child's jobs asked it to."""
+
+
+def serve_core(settings: Settings, claimer: str, connection: Connection, log_level: int) -> None:
+    """The child process: build the app, answer events until the parent closes the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    logging.basicConfig(level=log_level, format=LOG_FORMAT, stream=sys.stderr)
+    pipe = _Pipe(connection)
+    try:
+        app = build_app(settings, claimer)
+    except ConfigurationError as exc:
+        pipe.post("failed", "configuration", str(exc))
+        return
+    except Exception as exc:
+        log.exception("the core could not start")
+        pipe.post("failed", "error", f"the core could not start: {type(exc).__name__}: {exc}")
+        return
+    workers = ThreadPoolExecutor(settings.core_threads, thread_name_prefix="moodwave-core")
+    schedulers = []
+    settle_heap()
+    pipe.post("ready")
+
+    def answer(call_id: int, event: Incoming) -> None:
+        try:
+            outs = app.conversation.handle(event)
+            pipe.post("result", call_id, outs)
+        except (OSError, ValueError):
+            pass  # the parent has gone: the update's claim lapses and a redelivery retries it
+        except Exception as exc:  # e.g. a reply that cannot be pickled: a bug, logged here
+            log.exception(
+                "could not answer %s update %s in chat %s",
+                event.platform,
+                event.update_id,
+                event.chat.external_id,
+            )
+            with contextlib.suppress(OSError, ValueError):
+                pipe.post("error", call_id, f"the core failed: {type(exc).__name__}")
+
+    def sender(platform: str) -> Send:
+        def send(chat: str, out: Outgoing) -> None:
+            error = pipe.call("send", platform, chat, out).result(DELIVERY_TIMEOUT_S)
+            if error is not None:
+                raise DeliveryFailed(error)
+
+        return send
+
+    try:
+        while True:
+            try:
+                message = connection.recv()
+            except (EOFError, OSError):
+                break
+            kind = message[0]
+            if kind == "stop":
+                break
+            if kind == "handle":
+                workers.submit(answer, message[1], message[2])
+            elif kind == "sent":
+                pipe.settle(message[1], message[2])
+            elif kind == "jobs":
+                schedulers.append(start_jobs(app, message[1], sender(message[1])))
+    finally:
+        for scheduler in schedulers:
+            scheduler.shutdown(wait=False)
+        workers.shutdown(
+            wait=True
+        )  # the answers in flight go back (a parent that stops reads them)
+        pipe.close(DeliveryFailed("the bot process has gone"))
+        app.close()
