@@ -96,7 +96,9 @@ def build_local_estimator(settings: Settings) -> MoodEstimator:
     if settings.text_model == "lexicon":
         return build_lexicon(settings)
     model = build_text_model(settings)
-    estimator = ModelMoodEstimator(model, BatchingEngine(model))
+    estimator = ModelMoodEstimator(
+        model, BatchingEngine(model, busy_wait=settings.text_batch_wait_ms / 1000)
+    )
     estimator.estimate("warming up the model")
     return estimator
 

@@ -264,7 +264,9 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from nlp.worker import serve
 
     model = build_text_model(settings)
-    estimator = ModelMoodEstimator(model, BatchingEngine(model))
+    estimator = ModelMoodEstimator(
+        model, BatchingEngine(model, busy_wait=settings.text_batch_wait_ms / 1000)
+    )
     estimator.estimate("warming up the model")
     voice = VoiceAnalyzer.load(
         estimator, settings.voice_model or None, settings.device, settings.voice_max_seconds

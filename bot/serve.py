@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
+WAITING_THREADS = 32  # more than the events a bot keeps in flight (8 Telegram updates at once)
+
+
 class Bots:
     """What `moodwave run` starts: the platforms' adapters, around a core in this process or in a
     process of its own (`bot.core_host`)."""
@@ -59,6 +62,11 @@ class Bots:
         self.store = store  # the update claims' bookkeeping and chat migrations, done here
         self.spotify = spotify  # its account-linking callback is served by this process's web app
         self._close = close
+        # The event loop's worker threads, where the adapters call the core: the core itself when
+        # it is in this process; else they only wait for its answers, one per event in flight.
+        self.core_threads = (
+            settings.core_threads if isinstance(core, InProcessCore) else WAITING_THREADS
+        )
 
     def telegram(self) -> tuple[telegram_adapter.TelegramAdapter, TelegramApp]:
         settings, store = self.settings, self.store
@@ -121,7 +129,7 @@ def run_bots(settings: Settings) -> int:
 async def _serve(bots: Bots) -> None:
     settings = bots.settings
     asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(settings.core_threads, thread_name_prefix="moodwave-core")
+        ThreadPoolExecutor(bots.core_threads, thread_name_prefix="moodwave-core")
     )
     routes: list[BaseRoute] = []
     async with contextlib.AsyncExitStack() as stack:

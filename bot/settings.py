@@ -65,15 +65,22 @@ class Settings(BaseSettings):
     # The text model's number format: auto is float16 on CUDA, bfloat16 on a CPU with bfloat16
     # hardware (AVX512-BF16/AMX: about twice float32's speed, same accuracy), else float32.
     text_precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    # While messages keep coming, how long the mood model's batching waits for more texts after
+    # the first (milliseconds; a message that comes alone waits at most 4). One forward pass reads
+    # all the model's weights whatever the batch: on this CPU one text costs 5.1 ms, four together
+    # 8.5 ms, so under load a short wait buys CPU for the rest of the bot.
+    text_batch_wait_ms: float = Field(default=25.0, ge=0.0, le=1000.0)
     # Torch threads per operation for the models in the bot process (0: torch's default, one per
     # core). One: a chat bot's parallelism is across messages (batches, concurrent chats), and on
     # cores shared with other work a small forward pass split over threads waits on the slowest.
     torch_threads: int = 1
-    # Threads that run the conversation core (database, model, ranking) beside the event loop.
-    # Each spends much of an update waiting (the model's batch, the database), so more threads
-    # than cores: measured 25/s with Python's default 6 against 28-30/s with 16 on this 2-core
-    # machine at 50/s offered. At most 15 share the database's connection pool (5 + 10 overflow).
-    core_threads: int = Field(default=12, ge=1, le=64)
+    # Threads that answer events in the core (database, model, ranking). Each spends part of an
+    # update waiting (the model's batch, the database), so a few overlap well; more only contend
+    # for the interpreter's lock and the database's write lock. With the core in its own process,
+    # at 50/s offered on this 2-core machine: p99 122-193 ms with 4 against 248-1,994 ms with 12
+    # (docs/benchmarks.md). In one process (MOODWAVE_CORE_PROCESS=false) 12 did better than 6.
+    # At most 15 share the database's connection pool (5 + 10 overflow).
+    core_threads: int = Field(default=4, ge=1, le=64)
     # `moodwave run`: the core (database, models, ranking, the jobs) in a process of its own beside
     # the bots' event loop, so the two run Python on two cores at once instead of taking turns on
     # one interpreter's lock (bot.core_process). False: everything in one process.

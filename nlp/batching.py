@@ -2,8 +2,8 @@
 model in batches.
 
 A batch runs when it holds `max_batch` texts or when the oldest queued text has waited `max_wait`
-seconds, whichever comes first: one caller alone pays at most a few milliseconds, while 64 callers at
-once share one forward pass. Every caller gets back exactly its own answers (a future per request).
+seconds (`busy_wait` while texts keep coming), whichever comes first: one caller alone pays at most a
+few milliseconds, while 64 callers at once share one forward pass. Every caller gets back exactly its own answers (a future per request).
 The engine records queue depth, batch sizes and latencies for the worker's /metrics.
 """
 
@@ -67,11 +67,30 @@ class EngineMetrics:
         )
 
 
+def batch_wait(gap: float, max_wait: float, busy_wait: float) -> float:
+    """How long a batch's first text waits for others, `gap` seconds after the previous batch's
+    last text arrived: `busy_wait` while texts come closer together than twice that (others are
+    likely within it), else `max_wait`, so a text that comes alone is not held up."""
+    return busy_wait if gap < 2 * busy_wait else max_wait
+
+
 class BatchingEngine:
-    def __init__(self, model: VAPredictor, max_batch: int = 64, max_wait: float = 0.004) -> None:
+    def __init__(
+        self,
+        model: VAPredictor,
+        max_batch: int = 64,
+        max_wait: float = 0.004,
+        busy_wait: float | None = None,
+    ) -> None:
+        """`busy_wait`: the longer wait for company while texts keep coming (`batch_wait`). One
+        forward pass reads all the weights whatever the batch, so on a CPU four texts together
+        cost little more than one (measured in docs/benchmarks.md); the bot under load trades
+        a few milliseconds of latency for that. None: always `max_wait`."""
         self.model = model
         self.max_batch = max_batch
         self.max_wait = max_wait
+        self.busy_wait = max_wait if busy_wait is None else max(busy_wait, max_wait)
+        self._last_arrival = -float("inf")
         self.metrics = EngineMetrics()
         self._queue: queue.Queue[_Request | None] = queue.Queue()
         self._pending = 0
@@ -111,7 +130,8 @@ class BatchingEngine:
                 return
             batch = [first]
             size = len(first.texts)
-            deadline = first.queued_at + self.max_wait
+            wait = batch_wait(first.queued_at - self._last_arrival, self.max_wait, self.busy_wait)
+            deadline = first.queued_at + wait
             while size < self.max_batch:
                 remaining = deadline - time.perf_counter()
                 try:
@@ -127,6 +147,7 @@ class BatchingEngine:
                     break
                 batch.append(more)
                 size += len(more.texts)
+            self._last_arrival = batch[-1].queued_at
             self._run_batch(batch, size)
 
     def _run_batch(self, batch: list[_Request], size: int) -> None:

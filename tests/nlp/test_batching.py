@@ -4,6 +4,7 @@ really form; a failing batch fails its callers and not the engine."""
 from __future__ import annotations
 
 import threading
+import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,7 +13,7 @@ import numpy.typing as npt
 import pytest
 from prometheus_client import generate_latest
 
-from nlp.batching import BatchingEngine
+from nlp.batching import BatchingEngine, batch_wait
 
 
 class RecordingModel:
@@ -73,3 +74,27 @@ def test_empty_request_needs_no_batch() -> None:
     assert engine.predict([]).shape == (0, 2)
     assert model.batches == []
     engine.close()
+
+
+def test_the_wait_for_company_grows_only_while_texts_keep_coming() -> None:
+    assert batch_wait(gap=0.010, max_wait=0.004, busy_wait=0.025) == 0.025  # under load
+    assert batch_wait(gap=0.049, max_wait=0.004, busy_wait=0.025) == 0.025
+    assert batch_wait(gap=0.051, max_wait=0.004, busy_wait=0.025) == 0.004  # came alone
+    assert batch_wait(gap=float("inf"), max_wait=0.004, busy_wait=0.025) == 0.004  # the first
+
+
+def test_a_steady_stream_of_single_texts_is_batched_under_load() -> None:
+    """One text every 10 ms, as a busy bot sends them: with a busy wait they share passes."""
+    model = RecordingModel()
+    engine = BatchingEngine(model, max_wait=0.001, busy_wait=0.2)
+    futures = []
+    for i in range(8):
+        futures.append(engine.submit([f"message {i}"]))
+        time.sleep(0.01)
+    answers = [future.result(timeout=30) for future in futures]
+    engine.close()
+    assert [round(float(a[0][0]), 5) for a in answers] == [
+        round(_value(f"message {i}"), 5) for i in range(8)
+    ]
+    assert sum(model.batches) == 8
+    assert max(model.batches) >= 2  # the texts after the first waited for each other
