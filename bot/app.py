@@ -15,7 +15,6 @@ from bot.core.conversation import Conversation, ConversationRules
 from bot.core.events import Outgoing
 from bot.core.study import Study
 from bot.notify import Notifier
-from bot.ranker_commands import build_widedeep
 from bot.settings import Settings
 from nlp import MoodEstimator
 from nlp.analysis import ModelMoodEstimator
@@ -27,7 +26,6 @@ from nlp.client import (
     RemoteVoiceAnalyzer,
 )
 from nlp.lexicon import WARRINER, LexiconEstimator
-from nlp.text_model import TextMoodModel
 from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher
 from recommender.arms import Arm, ArmAssigner, RandomSongsRecommender, arm_of, parse_weights
 from recommender.nearest import NearestMoodRecommender
@@ -42,6 +40,7 @@ from storage import Store, is_up_to_date, make_engine, upgrade
 from storage.spotify_credentials import DeferredPlaylistRows
 
 if TYPE_CHECKING:
+    from nlp.text_model import TextMoodModel
     from nlp.voice.analyzer import VoiceAnalysis
 
 log = logging.getLogger(__name__)
@@ -104,6 +103,9 @@ def build_local_estimator(settings: Settings) -> MoodEstimator:
 
 
 def build_text_model(settings: Settings) -> TextMoodModel:
+    from nlp.text_model import TextMoodModel  # torch: only where a model is built (not the bot
+    # process of `moodwave run`, whose core runs in a process of its own)
+
     try:
         return TextMoodModel.load(
             settings.text_model_weights,
@@ -146,6 +148,8 @@ def build_voice(settings: Settings, estimator: MoodEstimator) -> VoiceAnalysis |
 def build_recommender(settings: Settings, catalog: CatalogSnapshot, store: Store) -> Recommender:
     if settings.ranker == "nearest":
         return NearestMoodRecommender(catalog.songs)
+    from bot.ranker_commands import build_widedeep  # torch, as above
+
     return build_widedeep(catalog.songs, store.engine, settings.home)
 
 

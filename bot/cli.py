@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from bot import research_commands
 from bot.catalog_import import add_import_arguments
-from bot.ranker_commands import add_eval_recs_arguments, add_train_ranker_arguments
+from bot.ranker_arguments import add_eval_recs_arguments, add_train_ranker_arguments
 from bot.research_commands import add_export_arguments, add_report_arguments
 from bot.settings import Settings
 from storage import make_engine

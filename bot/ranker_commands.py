@@ -2,7 +2,7 @@
 database and write a new version to the models folder; a running bot swaps it in by itself) and
 `moodwave eval-recs` (the offline evaluation of all rankers on a study: CSV files or the built-in
 HetRec preset), plus `build_widedeep`, which the app wiring calls. `bot/cli.py` adds the arguments
-with `add_train_ranker_arguments` / `add_eval_recs_arguments` and calls `train_ranker` / `eval_recs`.
+with `bot.ranker_arguments` and calls `train_ranker` / `eval_recs`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from recommender.evaluation import (
     write_catalog,
     write_interactions,
 )
-from recommender.evaluation.hetrec import SEED
 from recommender.ranking import Feedback
 from recommender.songs import Song
 from recommender.widedeep import Cutoff, ModelFolder, WideDeepConfig, WideDeepRecommender
@@ -96,29 +95,6 @@ def train_ranker(
         f"{figures['users']} people; running bots pick it up within "
         f"{ranker.config.reload_check_seconds:g} s."
     )
-
-
-def add_train_ranker_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--epochs", type=int, default=None, help="training passes (default: the model config's)"
-    )
-
-
-def add_eval_recs_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", choices=["hetrec"], help="the built-in study instead of files")
-    parser.add_argument("--interactions", type=Path, help="interaction log CSV (see docs)")
-    parser.add_argument("--catalog", type=Path, help="catalog CSV (see docs)")
-    parser.add_argument("--test-interactions", type=Path, help="test log CSV (default: last 20%%)")
-    parser.add_argument("--positive-threshold", type=float, default=4.0, help="rating => like")
-    parser.add_argument("--json", type=Path, help="write the JSON report here")
-    parser.add_argument("--max-users", type=int, help="preset: only the first N people")
-    parser.add_argument("--seed", type=int, default=SEED, help="preset: simulation seed")
-    parser.add_argument(
-        "--rankers",
-        default=",".join(RANKERS),
-        help=f"comma-separated subset of {','.join(RANKERS)}",
-    )
-    parser.add_argument("--export", type=Path, help="preset: also write its two CSVs here")
 
 
 def eval_recs(args: argparse.Namespace, data_dir: Path | None) -> int:

@@ -33,8 +33,9 @@ from recommender.catalog import SPOTIFY_SONGS, load_spotify_songs
 from recommender.evaluation.logs import Interaction
 from recommender.index import MoodIndex
 from recommender.songs import Song
+from recommender.study_names import HETREC_SEED
 
-SEED = 2011
+SEED = HETREC_SEED
 SESSIONS = 12
 TASTE_PICKS = 3
 EXPOSURE_PICKS = 2

@@ -39,10 +39,9 @@ from recommender.ranking import (
     TasteProfile,
 )
 from recommender.songs import Song
+from recommender.study_names import RANKERS
 from recommender.taste import ReactionSignal, taste_from_reactions
 from recommender.widedeep import WideDeepConfig, WideDeepRecommender
-
-RANKERS = ("widedeep", "nearest", "popularity", "mf")
 
 
 @dataclass(frozen=True)

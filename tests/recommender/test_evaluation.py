@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.ranker_commands import add_eval_recs_arguments, eval_recs
+from bot.ranker_arguments import add_eval_recs_arguments
+from bot.ranker_commands import eval_recs
 from recommender.evaluation import (
     Interaction,
     LogFormatError,

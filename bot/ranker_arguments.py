@@ -1,0 +1,32 @@
+"""The command-line arguments of `moodwave train-ranker` and `moodwave eval-recs`, apart from
+their implementation (`bot.ranker_commands`, which loads torch): building the parser stays light."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from recommender.study_names import HETREC_SEED, RANKERS
+
+
+def add_train_ranker_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="training passes (default: the model config's)"
+    )
+
+
+def add_eval_recs_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", choices=["hetrec"], help="the built-in study instead of files")
+    parser.add_argument("--interactions", type=Path, help="interaction log CSV (see docs)")
+    parser.add_argument("--catalog", type=Path, help="catalog CSV (see docs)")
+    parser.add_argument("--test-interactions", type=Path, help="test log CSV (default: last 20%%)")
+    parser.add_argument("--positive-threshold", type=float, default=4.0, help="rating => like")
+    parser.add_argument("--json", type=Path, help="write the JSON report here")
+    parser.add_argument("--max-users", type=int, help="preset: only the first N people")
+    parser.add_argument("--seed", type=int, default=HETREC_SEED, help="preset: simulation seed")
+    parser.add_argument(
+        "--rankers",
+        default=",".join(RANKERS),
+        help=f"comma-separated subset of {','.join(RANKERS)}",
+    )
+    parser.add_argument("--export", type=Path, help="preset: also write its two CSVs here")
