@@ -264,9 +264,10 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from nlp.worker import serve
 
     model = build_text_model(settings)
-    estimator = ModelMoodEstimator(
-        model, BatchingEngine(model, busy_wait=settings.text_batch_wait_ms / 1000)
-    )
+    # No busy wait here: the worker's callers are often sequential (a bot's fallback, a script), and
+    # a caller that sends its next text as soon as the last is answered would wait for company that
+    # never comes. The bot's in-process model uses MOODWAVE_TEXT_BATCH_WAIT_MS.
+    estimator = ModelMoodEstimator(model, BatchingEngine(model))
     estimator.estimate("warming up the model")
     voice = VoiceAnalyzer.load(
         estimator, settings.voice_model or None, settings.device, settings.voice_max_seconds
