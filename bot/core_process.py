@@ -45,6 +45,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
+
 from bot.app import ConfigurationError, build_app, settle_heap
 from bot.core.events import Incoming, Outgoing
 from bot.core_host import Send, start_jobs
@@ -140,8 +142,9 @@ class CoreProcess:
         return outs
 
     def start_jobs(self, platform: str, send: Send) -> None:
-        self._senders[platform] = send
-        self._running().post("jobs", platform)
+        self._senders[platform] = send  # from now on every new child starts these jobs too
+        with contextlib.suppress(OSError, ValueError):  # the child just died: its successor will
+            self._running().post("jobs", platform)
 
     def close(self) -> None:
         """Stop the child: it finishes the events in flight (their answers still come back), then
@@ -186,7 +189,11 @@ class CoreProcess:
                 and self._process.is_alive()
             ):
                 return self._pipe
-            if self._process is not None:
+            if self._process is not None:  # it died, or its pipe broke: make sure, and reap it
+                self._process.join(5)
+                if self._process.is_alive():
+                    self._process.kill()
+                    self._process.join(5)
                 log.error(
                     "the core process stopped (exit code %s); starting a new one",
                     self._process.exitcode,
@@ -301,7 +308,7 @@ def serve_core(settings: Settings, claimer: str, connection: Connection, log_lev
         pipe.post("failed", "error", f"the core could not start: {type(exc).__name__}: {exc}")
         return
     workers = ThreadPoolExecutor(settings.core_threads, thread_name_prefix="moodwave-core")
-    schedulers = []
+    schedulers: dict[str, BackgroundScheduler] = {}
     settle_heap()
     pipe.post("ready")
 
@@ -342,13 +349,12 @@ def serve_core(settings: Settings, claimer: str, connection: Connection, log_lev
                 workers.submit(answer, message[1], message[2])
             elif kind == "sent":
                 pipe.settle(message[1], message[2])
-            elif kind == "jobs":
-                schedulers.append(start_jobs(app, message[1], sender(message[1])))
+            elif kind == "jobs" and message[1] not in schedulers:  # once per platform
+                schedulers[message[1]] = start_jobs(app, message[1], sender(message[1]))
     finally:
-        for scheduler in schedulers:
+        for scheduler in schedulers.values():
             scheduler.shutdown(wait=False)
-        workers.shutdown(
-            wait=True
-        )  # the answers in flight go back (a parent that stops reads them)
+        # The answers in flight go back (a parent that is stopping still reads them).
+        workers.shutdown(wait=True)
         pipe.close(DeliveryFailed("the bot process has gone"))
         app.close()
