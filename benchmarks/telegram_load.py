@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.deploy.cluster import Service
+from tests.deploy.cluster import Service, child_pids
 from tests.fakes.telegram import FakeTelegram
 
 MOODS = [
@@ -56,14 +56,6 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of a process so far (all its threads)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / _TICK
-
-
-def child_pids(pid: int) -> list[int]:
-    """The processes a process started (the bot's core process)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
-    return found
 
 
 def tree_cpu_seconds(pid: int) -> dict[int, float]:

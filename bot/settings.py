@@ -67,8 +67,9 @@ class Settings(BaseSettings):
     text_precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     # While messages keep coming, how long the mood model's batching waits for more texts after
     # the first (milliseconds; a message that comes alone waits at most 4). One forward pass reads
-    # all the model's weights whatever the batch: on this CPU one text costs 5.1 ms, four together
-    # 8.5 ms, so under load a short wait buys CPU for the rest of the bot.
+    # all the model's weights whatever the batch: on this CPU one text costs 4.7 ms of CPU, four
+    # together 8.2 ms (benchmarks/text_batch_cost.py), so under load a short wait buys CPU for the
+    # rest of the bot.
     text_batch_wait_ms: float = Field(default=25.0, ge=0.0, le=1000.0)
     # Torch threads per operation for the models in the bot process (0: torch's default, one per
     # core). One: a chat bot's parallelism is across messages (batches, concurrent chats), and on

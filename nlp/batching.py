@@ -3,7 +3,8 @@ model in batches.
 
 A batch runs when it holds `max_batch` texts or when the oldest queued text has waited `max_wait`
 seconds (`busy_wait` while texts keep coming), whichever comes first: one caller alone pays at most a
-few milliseconds, while 64 callers at once share one forward pass. Every caller gets back exactly its own answers (a future per request).
+few milliseconds, while 64 callers at once share one forward pass. Every caller gets back exactly
+its own answers (a future per request).
 The engine records queue depth, batch sizes and latencies for the worker's /metrics.
 """
 

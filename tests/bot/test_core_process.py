@@ -19,7 +19,7 @@ from bot.core_host import InProcessCore
 from bot.core_process import CoreProcess, CoreUnavailable
 from bot.settings import Settings
 from storage.models import CheckIn
-from tests.deploy.cluster import Service
+from tests.deploy.cluster import Service, child_pids
 from tests.fakes.telegram import FakeTelegram
 
 CHECKIN = "How do you feel now?"
@@ -208,10 +208,8 @@ def test_moodwave_run_with_the_core_process_end_to_end(tmp_path: Path, data_dir:
 
 def _children(pid: int) -> list[int]:
     """The processes `pid` started, less multiprocessing's resource tracker."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-            if b"resource_tracker" not in cmdline:
-                found.append(int(child))
-    return found
+    return [
+        child
+        for child in child_pids(pid)
+        if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]

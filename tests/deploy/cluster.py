@@ -59,6 +59,15 @@ def clean_env(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started (for `moodwave run`: its core process and multiprocessing's
+    resource tracker)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
 class Service:
     """One `moodwave ...` process with its log file."""
 
