@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.catalog import load_catalog
@@ -86,7 +87,12 @@ def build_estimator(settings: Settings) -> MoodEstimator:
     fallback), else the in-process model."""
     if settings.worker_url:
         remote = RemoteMoodEstimator(settings.worker_url, timeout=settings.worker_timeout)
-        return FallbackMoodEstimator(remote, lambda: build_local_estimator(settings))
+        # Whatever the worker serves (the teacher, usually), the bot's own fallback is the small
+        # student: a bot machine without a GPU or the teacher's weights keeps answering.
+        fallback = settings
+        if settings.text_model == "teacher":
+            fallback = settings.model_copy(update={"text_model": "student"})
+        return FallbackMoodEstimator(remote, lambda: build_local_estimator(fallback))
     return build_local_estimator(settings)
 
 
@@ -102,21 +108,32 @@ def build_local_estimator(settings: Settings) -> MoodEstimator:
     return estimator
 
 
-def build_text_model(settings: Settings) -> TextMoodModel:
-    from nlp.text_model import TextMoodModel  # torch: only where a model is built (not the bot
-    # process of `moodwave run`, whose core runs in a process of its own)
+def build_text_model(settings: Settings, which: str | None = None) -> TextMoodModel:
+    """The student (MiniLM) or the teacher (all-mpnet-base-v2); `which` overrides
+    `MOODWAVE_TEXT_MODEL` (the lexicon setting builds the student here)."""
+    from nlp.model_fetch import MPNET  # torch: only where a model is built (not the bot
+    from nlp.text_model import TEACHER_WEIGHTS_DIR, TextMoodModel  # process of `moodwave run`)
 
+    which = which or ("teacher" if settings.text_model == "teacher" else "student")
+    base: str | None
+    weights: Path | None
+    if which == "teacher":
+        base = settings.text_teacher_base or str(MPNET.path(settings.models_dir))
+        if not settings.text_teacher_base and not Path(base).is_dir():
+            raise ConfigurationError(
+                f"The teacher's encoder is not installed ({base}). Run `moodwave models fetch "
+                "mpnet` once, or set MOODWAVE_TEXT_TEACHER_BASE to a folder or hub name."
+            )
+        weights, names = settings.text_teacher_weights or TEACHER_WEIGHTS_DIR, "TEACHER"
+    else:
+        base, weights = settings.text_model_base or None, settings.text_model_weights
+        names = "MODEL"
     try:
-        return TextMoodModel.load(
-            settings.text_model_weights,
-            settings.text_model_base or None,
-            settings.device,
-            settings.text_precision,
-        )
+        return TextMoodModel.load(weights, base, settings.device, settings.text_precision)
     except OSError as exc:
         raise ConfigurationError(
-            f"The text mood model could not be loaded ({exc}). Check MOODWAVE_TEXT_MODEL_BASE and "
-            "MOODWAVE_TEXT_MODEL_WEIGHTS, or set MOODWAVE_TEXT_MODEL=lexicon."
+            f"The text mood model could not be loaded ({exc}). Check MOODWAVE_TEXT_{names}_BASE "
+            f"and MOODWAVE_TEXT_{names}_WEIGHTS, or set MOODWAVE_TEXT_MODEL=lexicon."
         ) from exc
 
 

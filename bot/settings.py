@@ -52,11 +52,18 @@ class Settings(BaseSettings):
     secret_key_previous: SecretStr | None = None
     ranker: Literal["widedeep", "nearest"] = "widedeep"
 
-    text_model: Literal["transformer", "lexicon"] = "transformer"
+    # "student" (the distilled MiniLM, small and fast: the default), "teacher" (the LoRA-tuned
+    # all-mpnet-base-v2, for the inference worker; needs `moodwave models fetch mpnet`) or
+    # "lexicon". "transformer" is the student's earlier name and still accepted.
+    text_model: Literal["student", "teacher", "transformer", "lexicon"] = "student"
     text_model_base: str = (
         ""  # empty: the installed all-MiniLM-L6-v2; else a local path or hub name
     )
     text_model_weights: Path | None = None  # empty: the adapter and head committed in nlp/weights
+    # The teacher's encoder: empty is the all-mpnet-base-v2 fetched into $MOODWAVE_HOME/models;
+    # else a local folder, or a hub name where the deployment has network.
+    text_teacher_base: str = ""
+    text_teacher_weights: Path | None = None  # empty: nlp/weights/text-va-teacher
     voice_model: str = ""  # empty: the bundled Whisper tiny.en; else a path or a model name
     voice_max_seconds: float = 120.0
     worker_url: str = ""  # empty: the mood model runs inside the bot process
@@ -106,7 +113,7 @@ class Settings(BaseSettings):
     research_seed: str = "moodwave-study-1"
     log_level: str = "INFO"
 
-    @field_validator("data_dir", "text_model_weights", mode="before")
+    @field_validator("data_dir", "text_model_weights", "text_teacher_weights", mode="before")
     @classmethod
     def _empty_data_dir_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
@@ -161,6 +168,11 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Downloaded data files, when there is no data directory."""
         return self.home / "cache"
+
+    @property
+    def models_dir(self) -> Path:
+        """Model weights assembled by `moodwave models fetch`."""
+        return self.home / "models"
 
     def masked(self) -> dict[str, str]:
         """The effective settings for display: secrets show only whether they are set."""

@@ -24,18 +24,34 @@ import torch.nn.functional as F
 _ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {"gelu": F.gelu, "relu": F.relu}
 
 
+Projection = Callable[[torch.Tensor], torch.Tensor]
+
+
 @dataclass(frozen=True)
 class _Layer:
-    qkv_weight: torch.Tensor  # query, key and value stacked: one matrix product instead of three
-    qkv_bias: torch.Tensor
-    out_weight: torch.Tensor
-    out_bias: torch.Tensor
+    qkv: Projection  # query, key and value stacked: one matrix product instead of three
+    out: Projection
     norm1: tuple[torch.Tensor, torch.Tensor]
-    up_weight: torch.Tensor
-    up_bias: torch.Tensor
-    down_weight: torch.Tensor
-    down_bias: torch.Tensor
+    up: Projection
+    down: Projection
     norm2: tuple[torch.Tensor, torch.Tensor]
+
+
+def _projection(weight: torch.Tensor, bias: torch.Tensor, int8: bool) -> Projection:
+    """x -> x W^T + b; with `int8`, torch's dynamic quantisation: weights in int8 per output
+    channel, each input quantised on the fly (for CPUs without bfloat16 hardware)."""
+    if not int8:
+        return lambda x: F.linear(x, weight, bias)
+    from torch.ao.quantization import quantize_dynamic
+
+    linear = torch.nn.Linear(weight.shape[1], weight.shape[0])
+    with torch.no_grad():
+        linear.weight.copy_(weight.float())
+        linear.bias.copy_(bias.float())
+    quantized: Projection = quantize_dynamic(
+        torch.nn.Sequential(linear), {torch.nn.Linear}, dtype=torch.qint8
+    )[0]
+    return quantized
 
 
 def supports(model: Any) -> bool:
@@ -56,9 +72,10 @@ class LeanBertEncoder:
     """Token ids and attention mask -> last hidden states, like `BertModel(...).last_hidden_state`.
 
     Build it from a loaded (and, for LoRA, merged) `BertModel` already on its device and dtype; it
-    shares that model's weight tensors (no copy but the stacked query/key/value)."""
+    shares that model's weight tensors (no copy but the stacked query/key/value). `int8`: the
+    matrix products in dynamic int8 (a float32 model on the CPU; see `nlp.text_model.pick_dtype`)."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, int8: bool = False) -> None:
         if not supports(model):
             raise ValueError(
                 "LeanBertEncoder reproduces BERT encoders with absolute positions only"
@@ -72,7 +89,7 @@ class LeanBertEncoder:
         self.position = embeddings.position_embeddings.weight.detach()
         self.token_type = embeddings.token_type_embeddings.weight.detach()
         self.embedding_norm = _norm(embeddings.LayerNorm)
-        self.layers = [_layer(block) for block in model.encoder.layer]
+        self.layers = [_layer(block, int8) for block in model.encoder.layer]
 
     @torch.inference_mode()
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -85,17 +102,17 @@ class LeanBertEncoder:
         # boolean mask lets scaled_dot_product_attention pick its fused kernel.
         keep = attention_mask.bool()[:, None, None, :]
         for layer in self.layers:
-            qkv = F.linear(hidden, layer.qkv_weight, layer.qkv_bias)
+            qkv = layer.qkv(hidden)
             q, k, v = (
                 part.view(batch, length, self.heads, head_width).transpose(1, 2)
                 for part in qkv.split(width, dim=-1)
             )
             context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
             context = context.transpose(1, 2).reshape(batch, length, width)
-            attended = F.linear(context, layer.out_weight, layer.out_bias) + hidden
+            attended = layer.out(context) + hidden
             hidden = F.layer_norm(attended, (width,), *layer.norm1, self.eps)
-            up = self.activation(F.linear(hidden, layer.up_weight, layer.up_bias))
-            down = F.linear(up, layer.down_weight, layer.down_bias) + hidden
+            up = self.activation(layer.up(hidden))
+            down = layer.down(up) + hidden
             hidden = F.layer_norm(down, (width,), *layer.norm2, self.eps)
         return hidden
 
@@ -104,19 +121,23 @@ def _norm(module: Any) -> tuple[torch.Tensor, torch.Tensor]:
     return module.weight.detach(), module.bias.detach()
 
 
-def _layer(block: Any) -> _Layer:
+def _layer(block: Any, int8: bool) -> _Layer:
     attention = block.attention
     self_attention = attention.self
     parts = (self_attention.query, self_attention.key, self_attention.value)
+
+    def projection(module: Any) -> Projection:
+        return _projection(module.weight.detach(), module.bias.detach(), int8)
+
     return _Layer(
-        qkv_weight=torch.cat([p.weight.detach() for p in parts]),
-        qkv_bias=torch.cat([p.bias.detach() for p in parts]),
-        out_weight=attention.output.dense.weight.detach(),
-        out_bias=attention.output.dense.bias.detach(),
+        qkv=_projection(
+            torch.cat([p.weight.detach() for p in parts]),
+            torch.cat([p.bias.detach() for p in parts]),
+            int8,
+        ),
+        out=projection(attention.output.dense),
         norm1=_norm(attention.output.LayerNorm),
-        up_weight=block.intermediate.dense.weight.detach(),
-        up_bias=block.intermediate.dense.bias.detach(),
-        down_weight=block.output.dense.weight.detach(),
-        down_bias=block.output.dense.bias.detach(),
+        up=projection(block.intermediate.dense),
+        down=projection(block.output.dense),
         norm2=_norm(block.output.LayerNorm),
     )

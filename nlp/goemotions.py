@@ -53,3 +53,36 @@ def load_goemotions(
     for row, index in enumerate(keep):
         labels[row, rows[index]] = 1.0
     return GoEmotions([texts[i] for i in keep], labels, names)
+
+
+# The chat-domain measure of `moodwave eval-text --dataset goemotions-quadrants`: comments with
+# exactly one of these emotions, valence and arousal judged by the sign their emotion implies.
+POSITIVE = ("joy", "excitement", "amusement", "relief", "caring", "gratitude")
+NEGATIVE = (
+    "anger",
+    "disgust",
+    "fear",
+    "nervousness",
+    "sadness",
+    "grief",
+    "disappointment",
+    "remorse",
+)
+HIGH_AROUSAL = ("anger", "fear", "nervousness", "excitement", "joy", "amusement")
+LOW_AROUSAL = ("sadness", "grief", "disappointment", "remorse", "relief", "caring")
+QUADRANT_EMOTIONS = tuple(dict.fromkeys(POSITIVE + NEGATIVE + HIGH_AROUSAL + LOW_AROUSAL))
+
+
+def quadrant_comments(data_dir: Path, split: str = "test") -> tuple[list[str], list[str]]:
+    """The comments of `split` that carry exactly one of `QUADRANT_EMOTIONS` (other labels, such
+    as neutral or curiosity, may come with it), and that emotion's name for each."""
+    comments = load_goemotions(data_dir, split)
+    columns = [comments.names.index(name) for name in QUADRANT_EMOTIONS]
+    texts: list[str] = []
+    emotions: list[str] = []
+    for text, row in zip(comments.texts, comments.labels[:, columns], strict=True):
+        present = np.flatnonzero(row)
+        if len(present) == 1:
+            texts.append(text)
+            emotions.append(QUADRANT_EMOTIONS[int(present[0])])
+    return texts, emotions

@@ -32,3 +32,15 @@ def evaluate(predicted: Floats, gold: Floats) -> dict[str, float]:
         result[f"r2_{name}"] = r2(predicted[:, column], gold[:, column])
     result["r2_mean"] = (result["r2_valence"] + result["r2_arousal"]) / 2.0
     return result
+
+
+def auc(positive: Floats, negative: Floats) -> float:
+    """Area under the ROC curve: the chance that a random positive scores above a random negative
+    (ties count half), from the Mann-Whitney U statistic. NaN when either side is empty."""
+    if len(positive) == 0 or len(negative) == 0:
+        return float("nan")
+    from scipy.stats import rankdata
+
+    ranks = rankdata(np.concatenate([positive, negative]))
+    u = float(ranks[: len(positive)].sum()) - len(positive) * (len(positive) + 1) / 2.0
+    return u / (len(positive) * len(negative))

@@ -26,13 +26,15 @@ from nlp.mood import Mood
 from nlp.normalize import normalize
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "text-va"
+# The teacher: LoRA on all-mpnet-base-v2 (see MODEL_CARD.md); served by the inference worker.
+TEACHER_WEIGHTS_DIR = WEIGHTS_DIR.parent / "text-va-teacher"
 HEAD_FILE = "head.safetensors"
 CONFIG_FILE = "config.json"
 ADAPTER_FILE = "adapter_model.safetensors"
 # The hub name of the base, written into saved configs instead of this machine's package path.
 BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 POOLINGS = ("mean", "cls", "attention")
-PRECISIONS = ("auto", "float32", "bfloat16", "float16")
+PRECISIONS = ("auto", "float32", "bfloat16", "float16", "int8")
 VALENCE_AROUSAL = ("V", "A")
 
 Floats = npt.NDArray[np.float32]
@@ -80,18 +82,27 @@ def cpu_has_native_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def pick_dtype(device: torch.device, precision: str = "auto") -> torch.dtype:
+def pick_precision(device: torch.device, precision: str = "auto") -> str:
     """The number format the model runs in. "auto": float16 on CUDA; bfloat16 on a CPU that has it
     in hardware (measured on this project's Xeon: 2.2x the float32 throughput, dev r2_mean equal to
-    4 decimals, largest change of an output 0.005); float32 elsewhere."""
+    4 decimals, largest change of an output 0.005); elsewhere dynamic int8 (weights in int8, each
+    input quantised on the fly; its cost in dev r2_mean is in MODEL_CARD.md). "int8" is a CPU
+    format: asked for on CUDA it gives float16."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    if device.type == "cuda" and precision in ("auto", "int8"):
+        return "float16"
     if precision != "auto":
-        dtype: torch.dtype = getattr(torch, precision)
-        return dtype
-    if device.type == "cuda":
-        return torch.float16
-    return torch.bfloat16 if cpu_has_native_bfloat16() else torch.float32
+        return precision
+    return "bfloat16" if cpu_has_native_bfloat16() else "int8"
+
+
+def pick_dtype(device: torch.device, precision: str = "auto") -> torch.dtype:
+    """The encoder's tensor format for `pick_precision` (int8 keeps float32 tensors: only the
+    matrix products are quantised)."""
+    chosen = pick_precision(device, precision)
+    dtype: torch.dtype = torch.float32 if chosen == "int8" else getattr(torch, chosen)
+    return dtype
 
 
 # Texts are sorted by length and run in small batches: on a CPU, padding a batch of 64 mixed
@@ -157,11 +168,17 @@ class TextMoodModel:
         config: dict[str, Any],
         version: str,
         device: torch.device,
+        precision: str = "float32",
     ) -> None:
         self._tokenizer = tokenizer
+        self._int8 = precision == "int8"
+        if self._int8 and not supports(encoder):
+            from torch.ao.quantization import quantize_dynamic
+
+            encoder = quantize_dynamic(encoder, {nn.Linear}, dtype=torch.qint8)
         self._encoder = encoder.eval()
         # The same arithmetic without transformers' per-call Python: see nlp/encoder.py.
-        self._lean = LeanBertEncoder(encoder) if supports(encoder) else None
+        self._lean = LeanBertEncoder(encoder, self._int8) if supports(encoder) else None
         self._head = head.eval()
         self._config = config
         self._version = version
@@ -198,12 +215,13 @@ class TextMoodModel:
         encoder = PeftModel.from_pretrained(encoder, str(weights_dir)).merge_and_unload()
         head = load_head(weights_dir, config, int(encoder.config.hidden_size))
         chosen = pick_device(device)
-        dtype = pick_dtype(chosen, precision)
-        encoder.to(device=chosen, dtype=dtype)
+        format_ = pick_precision(chosen, precision)
+        encoder.to(device=chosen, dtype=pick_dtype(chosen, format_))
         # Pooling and the head stay in float32: a few hundred numbers per text, and the moods are
         # not rounded to bfloat16's steps (0.004 near 0.5).
         head.to(device=chosen, dtype=torch.float32)
-        return cls(tokenizer, encoder, head, config, weights_version(weights_dir), chosen)
+        version = weights_version(weights_dir)
+        return cls(tokenizer, encoder, head, config, version, chosen, format_)
 
     @property
     def version(self) -> str:
@@ -215,14 +233,22 @@ class TextMoodModel:
 
     @property
     def dtype(self) -> torch.dtype:
-        """The encoder's number format (`pick_dtype`)."""
+        """The encoder's tensor format (`pick_dtype`)."""
         return self._dtype
+
+    @property
+    def precision(self) -> str:
+        """The number format of the matrix products (`pick_precision`): float32, bfloat16,
+        float16 or int8."""
+        return "int8" if self._int8 else str(self._dtype).removeprefix("torch.")
 
     @property
     def batch_tolerance(self) -> float:
         """How far one text's mood may move with the batch it runs in: texts of other lengths pad
         it differently, and below float32 the sums then round differently (measured up to about
         1e-3 in bfloat16); in float32 the answers agree to 1e-4."""
+        if self._int8:  # each batch's inputs are quantised with that batch's own range
+            return 2e-2
         return 1e-4 if self._dtype == torch.float32 else 5e-3
 
     @property
@@ -238,6 +264,16 @@ class TextMoodModel:
         columns = [self._targets.index(name) for name in VALENCE_AROUSAL]
         outputs = self._run(texts, batch_size, with_head=True)
         return np.clip(outputs[:, columns], -1.0, 1.0)
+
+    @property
+    def targets(self) -> list[str]:
+        """Every output of the head, in order: V and A, then any auxiliary targets."""
+        return list(self._targets)
+
+    def predict_targets(self, texts: list[str], batch_size: int = INFERENCE_BATCH) -> Floats:
+        """Every target of the head per text, unclipped; shape (n, len(targets)). What a student
+        learns from in distillation."""
+        return self._run(texts, batch_size, with_head=True)
 
     def embed(self, texts: list[str], batch_size: int = INFERENCE_BATCH) -> Floats:
         """The pooled sentence vector the head reads; shape (n, hidden size = 384)."""
@@ -312,4 +348,6 @@ def load_head(weights_dir: Path, config: dict[str, Any], hidden_size: int) -> Mo
 def weights_version(weights_dir: Path) -> str:
     """The version names the adapter's content (start of its SHA-256), so it changes with it."""
     digest = hashlib.sha256((weights_dir / ADAPTER_FILE).read_bytes()).hexdigest()
-    return f"minilm-lora-va-{digest[:8]}"
+    config = json.loads((weights_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    family = "mpnet" if "mpnet" in str(config.get("base_model", "")).lower() else "minilm"
+    return f"{family}-lora-va-{digest[:8]}"

@@ -114,6 +114,8 @@ class TrainConfig:
     # Dev is scored this many times per epoch; the best point is kept (the larger teacher peaks
     # within an epoch).
     evals_per_epoch: int = 1
+    # Distillation (nlp.distill): the weight of a row labelled by the teacher against a gold row.
+    distill_weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,16 @@ def autocast(config: TrainConfig) -> Any:
 class Trainer:
     """One training run: the network, its optimiser and the tokenised splits."""
 
-    def __init__(self, data_dir: Path, config: TrainConfig, base: str, log: Log) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        config: TrainConfig,
+        base: str,
+        log: Log,
+        extra: Split | None = None,
+    ) -> None:
+        """`extra`: more training rows (texts with every target, e.g. a teacher's outputs), each
+        weighted `config.distill_weight` against EmoBank's gold rows."""
         from transformers import AutoTokenizer
 
         if config.targets[:2] != ("V", "A"):
@@ -243,6 +254,18 @@ class Trainer:
             name: self._limit(load_split(data_dir, name, config.targets)) for name in SPLITS
         }
         self.tokens = {name: self._tokenize(split.texts) for name, split in self.splits.items()}
+        # The rows an epoch runs over: EmoBank train, then any extra (teacher-labelled) rows.
+        self.fit_tokens = list(self.tokens["train"])
+        fit_gold = [self.splits["train"].gold]
+        fit_weight = [np.ones(len(self.fit_tokens))]
+        if extra is not None:
+            if extra.gold.shape[1] != len(config.targets):
+                raise ValueError("extra rows need a value for every target")
+            self.fit_tokens += self._tokenize(extra.texts)
+            fit_gold.append(extra.gold)
+            fit_weight.append(np.full(len(extra.texts), config.distill_weight))
+        self.fit_gold = torch.tensor(np.concatenate(fit_gold), dtype=torch.float32)
+        self.fit_weight = torch.tensor(np.concatenate(fit_weight), dtype=torch.float32)
         self.encoder = build_encoder(base, config)
         hidden = int(self.encoder.config.hidden_size)
         self.head = MoodHead(hidden, len(config.targets), config.pooling, config.head_dropout)
@@ -350,7 +373,7 @@ class Trainer:
         points within it, and the epoch stops early when it returns False."""
         self.encoder.train()
         self.head.train()
-        tokens, split = self.tokens["train"], self.splits["train"]
+        tokens = self.fit_tokens
         generator = torch.Generator().manual_seed(self.config.seed * 1000 + epoch)
         lengths = [len(ids) for ids in tokens]
         mean = self.head.target_mean
@@ -379,9 +402,14 @@ class Trainer:
             if task == 1:
                 loss = self.config.goemotions_weight * self.goemotions_loss(batch)
             else:
-                gold = (torch.tensor(split.gold[batch], dtype=torch.float32) - mean) / std
+                gold = (self.fit_gold[batch] - mean) / std
                 predicted, _ = self.forward([tokens[i] for i in batch])
-                loss = loss_fn(predicted, gold, self.weights, self.config.loss)
+                rows = self.fit_weight[batch]
+                if bool((rows == 1.0).all()):
+                    loss = loss_fn(predicted, gold, self.weights, self.config.loss)
+                else:  # teacher rows weighted against gold rows (MSE per row)
+                    per_row = (((predicted - gold) ** 2) * self.weights).sum(1) / self.weights.sum()
+                    loss = (per_row * rows).sum() / len(batch)
                 total += float(loss.detach())
                 done += 1
             optimizer.zero_grad()
@@ -426,19 +454,22 @@ class Trainer:
         self.encoder.load_state_dict(encoder, strict=False)
         self.head.load_state_dict({n[5:]: t for n, t in state.items() if n.startswith("head.")})
 
-    def fit(self) -> list[dict[str, float]]:
-        """Train with early stopping on dev r2_mean; the best epoch's weights are kept."""
+    def fit(self, on_best: Callable[[], None] | None = None) -> list[dict[str, float]]:
+        """Train with early stopping on dev r2_mean; the best epoch's weights are kept.
+        `on_best()` runs each time dev improves (while the network holds the new best weights),
+        so that a long run can be stopped and still leave its best point saved."""
         config = self.config
         if config.goemotions == "intermediate":
             self.goemotions_stage()
         optimizer = self.optimizer()
-        steps_per_epoch = math.ceil(len(self.tokens["train"]) / config.batch_size)
+        steps_per_epoch = math.ceil(len(self.fit_tokens) / config.batch_size)
         if config.goemotions == "multitask":
             steps_per_epoch += math.ceil(len(self.goemotions_tokens) / config.batch_size)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, schedule(config, steps_per_epoch * config.epochs)
         )
         history: list[dict[str, float]] = []
+        self.history = history  # read by `on_best` while the run goes on
         state: dict[str, Any] = {"best": self.trainable_state(), "r2": -math.inf, "stale": 0}
         started = time.perf_counter()
 
@@ -453,6 +484,8 @@ class Trainer:
             )
             if dev["r2_mean"] > state["r2"]:
                 state.update(best=self.trainable_state(), r2=dev["r2_mean"], stale=0)
+                if on_best is not None:
+                    on_best()
                 return True
             state["stale"] += 1
             return bool(state["stale"] < config.patience)
@@ -469,7 +502,7 @@ class Trainer:
         self.restore(state["best"])
         return history
 
-    def save(self, out_dir: Path, base: str) -> None:
+    def save(self, out_dir: Path, base: str, provenance: dict[str, Any] | None = None) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         self.encoder.save_pretrained(str(out_dir), safe_serialization=True)
         _portable_adapter_config(out_dir / "adapter_config.json", base)
@@ -482,6 +515,7 @@ class Trainer:
             **dataclasses.asdict(self.config),
             "base_model": hub_name_of(base),
             "hidden_size": int(self.encoder.config.hidden_size),
+            **(provenance or {}),
         }
         (out_dir / CONFIG_FILE).write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
 
@@ -496,22 +530,38 @@ def _portable_adapter_config(path: Path, base: str) -> None:
 
 
 def train_text_model(
-    data_dir: Path, out_dir: Path, config: TrainConfig, log: Log = print, base: str | None = None
+    data_dir: Path,
+    out_dir: Path,
+    config: TrainConfig,
+    log: Log = print,
+    base: str | None = None,
+    extra: Split | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train, pick the best epoch on dev, save the weights to `out_dir` and return the metrics
-    (also written to `out_dir/metrics.json`): dev and test figures, per-epoch history, seconds."""
+    (also written to `out_dir/metrics.json`): dev and test figures, per-epoch history, seconds.
+    `extra` adds training rows (see `Trainer`); `provenance` is written into the saved config."""
     started = time.perf_counter()
     seed_everything(config.seed)
     base = base if base is not None else default_base()
-    trainer = Trainer(Path(data_dir), config, base, log)
-    history = trainer.fit()
-    trainer.save(Path(out_dir), base)
+    trainer = Trainer(Path(data_dir), config, base, log, extra)
+
+    def save_best() -> None:
+        trainer.save(Path(out_dir), base, provenance or {})
+        (Path(out_dir) / "metrics.json").write_text(
+            json.dumps({"running": True, "history": trainer.history}, indent=2) + "\n",
+            encoding="utf-8",
+        )
+
+    history = trainer.fit(save_best)
+    trainer.save(Path(out_dir), base, provenance or {})
     metrics: dict[str, Any] = {
         "dev": trainer.score("dev"),
         "test": trainer.score("test"),
         "history": history,
         "train_seconds": time.perf_counter() - started,
-        "n": {name: len(split.texts) for name, split in trainer.splits.items()},
+        "n": {name: len(split.texts) for name, split in trainer.splits.items()}
+        | {"fit_rows": len(trainer.fit_tokens)},
     }
     (Path(out_dir) / "metrics.json").write_text(
         json.dumps(metrics, indent=2) + "\n", encoding="utf-8"
@@ -552,10 +602,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the trained weights")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
+    parser.add_argument(
+        "--base", default=None, help="encoder folder or hub name (default: the installed MiniLM)"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     torch.set_num_threads(args.threads)
-    metrics = train_text_model(args.data_dir, args.out, parse_overrides(args.set))
+    metrics = train_text_model(args.data_dir, args.out, parse_overrides(args.set), base=args.base)
     print(json.dumps({"dev": metrics["dev"], "test": metrics["test"]}, indent=2))
 
 
