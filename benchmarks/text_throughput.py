@@ -3,9 +3,16 @@ concurrent callers each sending one sentence at a time, plus plain batched throu
 
 Sentences are EmoBank's test split (real text, 5 to 40 words). Run:
 
-    python benchmarks/text_throughput.py --data-dir ../shared/data [--device cpu|cuda] [--precision auto|float32|bfloat16] [--seconds 10]
+    python benchmarks/text_throughput.py --data-dir ../shared/data [--model student|teacher]
+        [--device cpu|cuda] [--precision auto|float32|bfloat16|float16|int8] [--seconds 10]
+        [--isa avx2] [--batch-sizes 64,256]
 
-It prints a JSON object and the Markdown rows recorded in docs/benchmarks.md.
+`--model teacher` loads the teacher (nlp/weights/text-va-teacher) on the all-mpnet-base-v2 folder
+given by `--teacher-base` (default: the one `moodwave models fetch mpnet` installs). `--isa avx2`
+runs the CPU as one without AVX-512, bfloat16 or AMX would run: torch's own kernels, MKL and
+oneDNN are capped at AVX2 through their environment switches, and the int8 kernels use oneDNN
+(an emulation of, for example, an AMD EPYC of the Zen 2/3 generations; the clock and caches stay
+this machine's). It prints a JSON object and the Markdown rows recorded in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -16,12 +23,18 @@ import os
 import platform
 import socket
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+if "--isa" in sys.argv and sys.argv[sys.argv.index("--isa") + 1].lower() == "avx2":
+    # Must be set before torch loads its libraries.
+    os.environ.update(
+        ATEN_CPU_CAPABILITY="avx2", MKL_ENABLE_INSTRUCTIONS="AVX2", ONEDNN_MAX_CPU_ISA="AVX2"
+    )
 
 import torch
 import uvicorn
@@ -30,7 +43,7 @@ from nlp.analysis import ModelMoodEstimator
 from nlp.batching import BatchingEngine
 from nlp.client import RemoteMoodEstimator
 from nlp.evaluate_lexicon import load_emobank
-from nlp.text_model import TextMoodModel
+from nlp.text_model import TEACHER_WEIGHTS_DIR, TextMoodModel
 from nlp.worker import create_app
 
 
@@ -98,14 +111,30 @@ def main() -> None:
     )
     parser.add_argument("--device", default="auto")
     parser.add_argument(
-        "--precision", default="auto", help="auto, float32, bfloat16 or float16 (pick_dtype)"
+        "--precision",
+        default="auto",
+        help="auto, float32, bfloat16, float16 or int8 (nlp.text_model.pick_precision)",
     )
+    parser.add_argument("--model", choices=("student", "teacher"), default="student")
+    parser.add_argument(
+        "--teacher-base",
+        default=str(Path.home() / ".local/share/moodwave/models/all-mpnet-base-v2"),
+    )
+    parser.add_argument("--isa", choices=("native", "avx2"), default="native")
+    parser.add_argument("--batch-sizes", default="64,256", help="batched-throughput batch sizes")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--callers", default="1,8,64")
     args = parser.parse_args()
 
     sentences, _ = load_emobank(args.data_dir / "emobank/corpus/emobank.csv", "test")
-    model = TextMoodModel.load(device=args.device, precision=args.precision)
+    if args.isa == "avx2":
+        torch.backends.quantized.engine = "onednn"
+    if args.model == "teacher":
+        model = TextMoodModel.load(
+            TEACHER_WEIGHTS_DIR, args.teacher_base, device=args.device, precision=args.precision
+        )
+    else:
+        model = TextMoodModel.load(device=args.device, precision=args.precision)
     engine = BatchingEngine(model)
     estimator = ModelMoodEstimator(model, engine)
     estimator.estimate_many(sentences[:64])  # warm up
@@ -115,11 +144,14 @@ def main() -> None:
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"torch {torch.__version__}, threads {torch.get_num_threads()}",
         "device": str(model.device),
-        "precision": str(model.dtype).removeprefix("torch."),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "precision": model.precision,
         "model_version": model.version,
-        "batched_64_sentences_per_s": batched(model, sentences, 64, args.seconds),
-        # What `moodwave analyze --jsonl` does: 256 lines at a time, sorted by length inside.
-        "batched_256_sentences_per_s": batched(model, sentences, 256, args.seconds),
+        # 256 is what `moodwave analyze --jsonl` hands the model at a time (sorted by length).
+        **{
+            f"batched_{size}_sentences_per_s": batched(model, sentences, size, args.seconds)
+            for size in (int(b) for b in args.batch_sizes.split(","))
+        },
         "in_process": [],
         "http": [],
     }

@@ -106,6 +106,13 @@ def _parser() -> argparse.ArgumentParser:
         "(all-mpnet-base-v2 from `moodwave models fetch mpnet`: the teacher), a folder or a hub name",
     )
     train_text.add_argument(
+        "--distill",
+        action="store_true",
+        help="train the student from the teacher (MOODWAVE_TEXT_TEACHER_*): the teacher labels "
+        "GoEmotions' and EmoBank's train texts (cached under $MOODWAVE_HOME/cache), the student "
+        "learns from those labels and EmoBank's gold ratings",
+    )
+    train_text.add_argument(
         "--set",
         action="append",
         default=[],
@@ -352,8 +359,26 @@ def _train_text(args: argparse.Namespace, settings: Settings) -> int:
         if not Path(base).is_dir():
             print("moodwave train-text: run `moodwave models fetch mpnet` first", file=sys.stderr)
             return 2
+    if args.distill:
+        return _distill(args, settings, base)
     bases = [] if base in (None, "minilm") else ["--base", base]
     train_main(["--data-dir", str(settings.data_dir), "--out", args.out, *bases, *sets])
+    return 0
+
+
+def _distill(args: argparse.Namespace, settings: Settings, base: str | None) -> int:
+    import torch
+
+    from bot.app import build_text_model
+    from nlp.distill import distil
+
+    assert settings.data_dir is not None
+    torch.set_num_threads(2)
+    teacher = build_text_model(settings, "teacher")
+    cache = settings.cache_dir / f"teacher-labels-{teacher.version}.npz"
+    student_base = None if base in (None, "minilm") else base
+    metrics = distil(settings.data_dir, Path(args.out), teacher, args.set, cache, base=student_base)
+    print(json.dumps({"dev": metrics["dev"], "test": metrics["test"]}, indent=2))
     return 0
 
 

@@ -42,14 +42,15 @@ def _projection(weight: torch.Tensor, bias: torch.Tensor, int8: bool) -> Project
     channel, each input quantised on the fly (for CPUs without bfloat16 hardware)."""
     if not int8:
         return lambda x: F.linear(x, weight, bias)
-    from torch.ao.quantization import quantize_dynamic
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
     linear = torch.nn.Linear(weight.shape[1], weight.shape[0])
     with torch.no_grad():
         linear.weight.copy_(weight.float())
         linear.bias.copy_(bias.float())
+    # One scale per output channel: per-tensor scales cost 0.012 of dev r2_mean.
     quantized: Projection = quantize_dynamic(
-        torch.nn.Sequential(linear), {torch.nn.Linear}, dtype=torch.qint8
+        torch.nn.Sequential(linear), {torch.nn.Linear: per_channel_dynamic_qconfig}
     )[0]
     return quantized
 
@@ -138,6 +139,11 @@ def _layer(block: Any, int8: bool) -> _Layer:
         out=projection(attention.output.dense),
         norm1=_norm(attention.output.LayerNorm),
         up=projection(block.intermediate.dense),
-        down=projection(block.output.dense),
+        # The FFN's second matrix stays in float32 under int8: its input, after GELU, has outliers
+        # that one int8 scale per batch cannot hold (quantised too, the student lost 0.0063 of dev
+        # r2_mean against float32; without it 0.0023).
+        down=_projection(
+            block.output.dense.weight.detach(), block.output.dense.bias.detach(), False
+        ),
         norm2=_norm(block.output.LayerNorm),
     )

@@ -173,9 +173,9 @@ class TextMoodModel:
         self._tokenizer = tokenizer
         self._int8 = precision == "int8"
         if self._int8 and not supports(encoder):
-            from torch.ao.quantization import quantize_dynamic
+            from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-            encoder = quantize_dynamic(encoder, {nn.Linear}, dtype=torch.qint8)
+            encoder = quantize_dynamic(encoder, {nn.Linear: per_channel_dynamic_qconfig})
         self._encoder = encoder.eval()
         # The same arithmetic without transformers' per-call Python: see nlp/encoder.py.
         self._lean = LeanBertEncoder(encoder, self._int8) if supports(encoder) else None
@@ -248,7 +248,7 @@ class TextMoodModel:
         it differently, and below float32 the sums then round differently (measured up to about
         1e-3 in bfloat16); in float32 the answers agree to 1e-4."""
         if self._int8:  # each batch's inputs are quantised with that batch's own range
-            return 2e-2
+            return 5e-2  # measured: up to 0.023 between a text alone and in a batch of four
         return 1e-4 if self._dtype == torch.float32 else 5e-3
 
     @property

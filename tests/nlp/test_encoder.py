@@ -10,8 +10,15 @@ import numpy as np
 import pytest
 import torch
 
+from nlp import text_model
 from nlp.encoder import LeanBertEncoder, supports
-from nlp.text_model import TextMoodModel, cpu_has_native_bfloat16, pad, pick_dtype
+from nlp.text_model import (
+    TextMoodModel,
+    cpu_has_native_bfloat16,
+    pad,
+    pick_dtype,
+    pick_precision,
+)
 
 TEXTS = [
     "I feel so sad and lonely today.",
@@ -84,3 +91,22 @@ def test_precision_auto_follows_the_hardware(tmp_path: Path) -> None:
     assert pick_dtype(torch.device("cpu"), "auto") == expected
     with pytest.raises(ValueError):
         pick_dtype(torch.device("cpu"), "int4")
+
+
+def test_cpus_without_bfloat16_hardware_run_int8(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_model, "cpu_has_native_bfloat16", lambda: False)
+    assert pick_precision(torch.device("cpu"), "auto") == "int8"
+    assert pick_dtype(torch.device("cpu"), "auto") == torch.float32  # int8 keeps float tensors
+    monkeypatch.setattr(text_model, "cpu_has_native_bfloat16", lambda: True)
+    assert pick_precision(torch.device("cpu"), "auto") == "bfloat16"
+    # int8 is a CPU format: on CUDA the model runs in float16.
+    assert pick_precision(torch.device("cuda"), "int8") == "float16"
+
+
+def test_int8_gives_the_same_moods_within_its_rounding(float32_model: TextMoodModel) -> None:
+    quantised = TextMoodModel.load(device="cpu", precision="int8")
+    assert quantised.precision == "int8" and quantised.dtype == torch.float32
+    np.testing.assert_allclose(quantised.predict(TEXTS), float32_model.predict(TEXTS), atol=0.06)
+    # Alone or in a batch, a text's mood moves by at most the model's batch tolerance.
+    alone = np.vstack([quantised.predict([text]) for text in TEXTS])
+    np.testing.assert_allclose(alone, quantised.predict(TEXTS), atol=quantised.batch_tolerance)
