@@ -74,15 +74,14 @@ QUADRANT_EMOTIONS = tuple(dict.fromkeys(POSITIVE + NEGATIVE + HIGH_AROUSAL + LOW
 
 
 def quadrant_comments(data_dir: Path, split: str = "test") -> tuple[list[str], list[str]]:
-    """The comments of `split` that carry exactly one of `QUADRANT_EMOTIONS` (other labels, such
-    as neutral or curiosity, may come with it), and that emotion's name for each."""
+    """The comments of `split` labelled with one emotion only, that emotion being one of
+    `QUADRANT_EMOTIONS`, and its name for each (the test split: 1,209 comments)."""
     comments = load_goemotions(data_dir, split)
-    columns = [comments.names.index(name) for name in QUADRANT_EMOTIONS]
     texts: list[str] = []
     emotions: list[str] = []
-    for text, row in zip(comments.texts, comments.labels[:, columns], strict=True):
+    for text, row in zip(comments.texts, comments.labels, strict=True):
         present = np.flatnonzero(row)
-        if len(present) == 1:
+        if len(present) == 1 and comments.names[int(present[0])] in QUADRANT_EMOTIONS:
             texts.append(text)
-            emotions.append(QUADRANT_EMOTIONS[int(present[0])])
+            emotions.append(comments.names[int(present[0])])
     return texts, emotions

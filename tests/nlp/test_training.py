@@ -125,3 +125,22 @@ def test_unknown_goemotions_mode_is_refused(emobank_csv: Path, tmp_path: Path) -
     config = TrainConfig(max_examples=8, goemotions="stacked")
     with pytest.raises(ValueError, match="goemotions must be one of"):
         train_text_model(emobank_csv.parents[2], tmp_path, config, log=lambda _: None)
+
+
+def test_goemotions_quadrant_comments_carry_one_listed_emotion(emobank_csv: Path) -> None:
+    from nlp.goemotions import HIGH_AROUSAL, LOW_AROUSAL, NEGATIVE, POSITIVE, quadrant_comments
+
+    texts, emotions = quadrant_comments(_goemotions_data_dir(emobank_csv), "test")
+    assert len(texts) == len(emotions) == 1209
+    assert set(emotions) <= set(POSITIVE + NEGATIVE + HIGH_AROUSAL + LOW_AROUSAL)
+    # "neutral" or a second emotion disqualifies a comment; every listed emotion occurs.
+    assert set(emotions) == set(POSITIVE + NEGATIVE + HIGH_AROUSAL + LOW_AROUSAL)
+
+
+def test_auc_counts_ties_as_half() -> None:
+    from nlp.scores import auc
+
+    assert auc(np.array([0.9, 0.8]), np.array([0.1, 0.2])) == 1.0
+    assert auc(np.array([0.1]), np.array([0.9])) == 0.0
+    assert auc(np.array([0.5]), np.array([0.5])) == 0.5
+    assert np.isnan(auc(np.array([]), np.array([0.5])))
