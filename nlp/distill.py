@@ -98,11 +98,16 @@ def distil(
     """Label the pool with `teacher` (or read the cache), train the student on gold + teacher rows
     and save it to `out_dir`; the metrics as `train_text_model` gives them."""
     config = parse_overrides(overrides)
-    if tuple(teacher.targets) != config.targets:
+    if not set(teacher.targets) <= set(config.targets):
         raise ValueError(
-            f"the student's targets {config.targets} must be the teacher's {teacher.targets}"
+            f"the student's targets {config.targets} must include the teacher's {teacher.targets}"
         )
-    pool = teacher_labels(teacher, data_dir, cache, log, max_texts)
+    labelled = teacher_labels(teacher, data_dir, cache, log, max_texts)
+    # The teacher's columns in the student's order; targets the teacher lacks stay missing (NaN).
+    gold = np.full((len(labelled.texts), len(config.targets)), np.nan)
+    for column, name in enumerate(teacher.targets):
+        gold[:, config.targets.index(name)] = labelled.gold[:, column]
+    pool = Split(labelled.texts, gold)
     provenance = {
         "distilled_from": teacher.version,
         "distill_pool": {

@@ -85,3 +85,42 @@ def quadrant_comments(data_dir: Path, split: str = "test") -> tuple[list[str], l
             texts.append(text)
             emotions.append(comments.names[int(present[0])])
     return texts, emotions
+
+
+# Chat-domain auxiliary targets ("chat_V", "chat_A"): a comment's valence and arousal are the mean
+# Warriner et al. (2013) ratings of its emotion labels' own words, mapped from 1-9 to [-1, 1]. The
+# mapping is external (people rated the words), not fitted here. Label words the norms lack are
+# looked up by a close form.
+WARRINER_CSV = "warriner_xanew/Ratings_Warriner_et_al.csv"
+_LABEL_WORDS = {"caring": "care"}
+CHAT_TARGETS = ("chat_V", "chat_A")
+
+
+def label_moods(data_dir: Path, names: tuple[str, ...]) -> npt.NDArray[np.float64]:
+    """(valence, arousal) in [-1, 1] of each label name's word; shape (len(names), 2)."""
+    wanted = {_LABEL_WORDS.get(name, name): name for name in names}
+    found: dict[str, tuple[float, float]] = {}
+    with (Path(data_dir) / WARRINER_CSV).open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            word = row["Word"].strip().lower()
+            if word in wanted:
+                found[wanted[word]] = (float(row["V.Mean.Sum"]), float(row["A.Mean.Sum"]))
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise ValueError(f"no Warriner rating for the labels {', '.join(missing)}")
+    return (np.asarray([found[name] for name in names], dtype=np.float64) - 5.0) / 4.0
+
+
+def chat_rows(
+    data_dir: Path, targets: tuple[str, ...], examples: int, seed: int
+) -> tuple[list[str], npt.NDArray[np.float64]]:
+    """A seeded subset of GoEmotions' train comments with `chat_V` and `chat_A` filled in (the
+    mean mood of their labels' words) and every other target missing (NaN)."""
+    comments = load_goemotions(data_dir, "train", examples, seed)
+    moods = label_moods(data_dir, comments.names)
+    per_comment = comments.labels @ moods / comments.labels.sum(axis=1, keepdims=True)
+    gold = np.full((len(comments.texts), len(targets)), np.nan)
+    for k, name in enumerate(CHAT_TARGETS):
+        if name in targets:
+            gold[:, targets.index(name)] = per_comment[:, k]
+    return comments.texts, gold

@@ -33,7 +33,7 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
-from nlp.goemotions import load_goemotions
+from nlp.goemotions import CHAT_TARGETS, chat_rows, load_goemotions
 from nlp.normalize import normalize
 from nlp.scores import evaluate
 from nlp.text_model import (
@@ -116,6 +116,10 @@ class TrainConfig:
     evals_per_epoch: int = 1
     # Distillation (nlp.distill): the weight of a row labelled by the teacher against a gold row.
     distill_weight: float = 1.0
+    # Chat-domain auxiliary targets: this many GoEmotions train comments (seeded subset) join the
+    # training rows, with `chat_V` and `chat_A` (their labels' word moods, nlp.goemotions) as
+    # targets and the EmoBank targets missing; list chat_V, chat_A in `targets` to use them.
+    chat_examples: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,8 @@ def _read_ratings(path: Path) -> dict[str, dict[str, str]]:
 
 
 def _rating(ratings: dict[str, dict[str, dict[str, str]]], sentence_id: str, target: str) -> float:
+    if target in CHAT_TARGETS:
+        return math.nan  # EmoBank sentences have no chat label
     prefix, _, dimension = target.rpartition("_")
     prefix = f"{prefix}_" if prefix else ""
     if prefix not in ratings or dimension not in ("V", "A", "D"):
@@ -208,6 +214,19 @@ def loss_fn(predicted: torch.Tensor, gold: torch.Tensor, weights: torch.Tensor, 
     return (per_target * weights).sum() / weights.sum()
 
 
+def masked_loss(
+    predicted: torch.Tensor, gold: torch.Tensor, weights: torch.Tensor, rows: torch.Tensor
+) -> torch.Tensor:
+    """MSE per target over the rows that have it (NaN: missing), rows weighted by `rows`, then
+    the targets present in the batch weighted by `weights`."""
+    present = ~torch.isnan(gold)
+    row_weight = rows[:, None] * present
+    squared = (predicted - torch.nan_to_num(gold)) ** 2 * row_weight
+    per_target = squared.sum(dim=0) / row_weight.sum(dim=0).clamp(min=1e-6)
+    used = weights * present.any(dim=0)
+    return (per_target * used).sum() / used.sum().clamp(min=1e-6)
+
+
 def schedule(config: TrainConfig, total_steps: int) -> Callable[[int], float]:
     warmup = max(1, int(config.warmup_ratio * total_steps))
 
@@ -264,14 +283,29 @@ class Trainer:
             self.fit_tokens += self._tokenize(extra.texts)
             fit_gold.append(extra.gold)
             fit_weight.append(np.full(len(extra.texts), config.distill_weight))
+        if config.chat_examples:
+            texts, gold = chat_rows(data_dir, config.targets, config.chat_examples, config.seed)
+            self.fit_tokens += self._tokenize(texts)
+            fit_gold.append(gold)
+            fit_weight.append(np.ones(len(texts)))
         self.fit_gold = torch.tensor(np.concatenate(fit_gold), dtype=torch.float32)
         self.fit_weight = torch.tensor(np.concatenate(fit_weight), dtype=torch.float32)
+        # Targets a row lacks (NaN: chat targets on EmoBank rows, EmoBank's on chat rows) are left
+        # out of its loss (`masked_loss`).
+        self.masked = bool(torch.isnan(self.fit_gold).any())
         self.encoder = build_encoder(base, config)
         hidden = int(self.encoder.config.hidden_size)
         self.head = MoodHead(hidden, len(config.targets), config.pooling, config.head_dropout)
         train_gold = torch.tensor(self.splits["train"].gold, dtype=torch.float32)
         self.head.target_mean.copy_(train_gold.mean(dim=0))
         self.head.target_std.copy_(train_gold.std(dim=0))
+        if self.masked:  # a target EmoBank lacks is standardised over the rows that have it
+            for column in range(len(config.targets)):
+                if bool(torch.isnan(train_gold[:, column]).all()):
+                    values = self.fit_gold[:, column]
+                    values = values[~torch.isnan(values)]
+                    self.head.target_mean[column] = values.mean()
+                    self.head.target_std[column] = values.std().clamp(min=1e-6)
         self.weights = torch.tensor([1.0, 1.0] + [config.aux_weight] * (len(config.targets) - 2))
         # Only built when used, so that runs without it draw the same random numbers as before.
         self.goemotions_tokens: list[list[int]] = []
@@ -405,7 +439,9 @@ class Trainer:
                 gold = (self.fit_gold[batch] - mean) / std
                 predicted, _ = self.forward([tokens[i] for i in batch])
                 rows = self.fit_weight[batch]
-                if bool((rows == 1.0).all()):
+                if self.masked:
+                    loss = masked_loss(predicted, gold, self.weights, rows)
+                elif bool((rows == 1.0).all()):
                     loss = loss_fn(predicted, gold, self.weights, self.config.loss)
                 else:  # teacher rows weighted against gold rows (MSE per row)
                     per_row = (((predicted - gold) ** 2) * self.weights).sum(1) / self.weights.sum()

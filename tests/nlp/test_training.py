@@ -144,3 +144,22 @@ def test_auc_counts_ties_as_half() -> None:
     assert auc(np.array([0.1]), np.array([0.9])) == 0.0
     assert auc(np.array([0.5]), np.array([0.5])) == 0.5
     assert np.isnan(auc(np.array([]), np.array([0.5])))
+
+
+def test_chat_targets_come_from_the_label_words_and_train_beside_emobank(
+    emobank_csv: Path, tmp_path: Path
+) -> None:
+    from nlp.goemotions import chat_rows, label_moods
+
+    data_dir = _goemotions_data_dir(emobank_csv)
+    moods = label_moods(data_dir, ("joy", "sadness", "caring", "neutral"))
+    assert moods[0, 0] > 0.5 and moods[1, 0] < -0.5  # joy pleasant, sadness not
+    assert moods[0, 1] > moods[1, 1]  # and joy livelier
+    targets = ("V", "A", "chat_V", "chat_A")
+    texts, gold = chat_rows(data_dir, targets, 16, seed=1)
+    assert len(texts) == 16 and np.isnan(gold[:, :2]).all() and not np.isnan(gold[:, 2:]).any()
+    config = TrainConfig(epochs=1, max_len=32, max_examples=16, targets=targets, chat_examples=16)
+    metrics = train_text_model(data_dir, tmp_path, config, log=lambda _: None)
+    assert metrics["n"]["fit_rows"] == 32 and np.isfinite(metrics["dev"]["r2_mean"])
+    model = TextMoodModel.load(tmp_path, device="cpu", precision="float32")
+    assert model.targets == list(targets) and model.predict(["yay"]).shape == (1, 2)
