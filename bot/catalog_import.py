@@ -28,7 +28,7 @@ from recommender.tag_moods import (
     with_tag_moods,
 )
 from storage import Store
-from storage.datasets import DatasetUnavailable
+from datafiles import DatasetUnavailable
 
 SOURCES = ("dataset", "csv", "audio", "playlist")
 EXIT_BAD_INPUT = 2

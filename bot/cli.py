@@ -16,7 +16,7 @@ from bot.ranker_arguments import add_eval_recs_arguments, add_train_ranker_argum
 from bot.research_commands import add_export_arguments, add_report_arguments
 from bot.settings import Settings
 from storage import make_engine
-from storage.datasets import DatasetUnavailable
+from datafiles import DatasetUnavailable
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
 
 log = logging.getLogger("moodwave")

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from nlp.mood import Mood
-from storage.datasets import DataFile
+from datafiles import DataFile
 
 WARRINER = DataFile(
     "warriner_xanew/Ratings_Warriner_et_al.csv",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from recommender.songs import Song
-from storage.datasets import DataFile
+from datafiles import DataFile
 
 SPOTIFY_SONGS = DataFile(
     "tidytuesday_spotify_songs/spotify_songs.csv",
