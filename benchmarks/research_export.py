@@ -68,8 +68,8 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from storage import make_engine, upgrade
     from research.simulate import SimulatedStudy, simulate_into
+    from storage import make_engine, upgrade
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="moodwave-export-"))
     folder.mkdir(parents=True, exist_ok=True)

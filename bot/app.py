@@ -37,7 +37,6 @@ from recommender.spotify import (
     build_spotify,
 )
 from storage import Store, is_up_to_date, make_engine, upgrade
-from storage.spotify_credentials import DeferredPlaylistRows
 
 if TYPE_CHECKING:
     from nlp.text_model import TextMoodModel
@@ -150,7 +149,7 @@ def build_recommender(settings: Settings, catalog: CatalogSnapshot, store: Store
         return NearestMoodRecommender(catalog.songs)
     from bot.ranker_commands import build_widedeep  # torch, as above
 
-    return build_widedeep(catalog.songs, store.engine, settings.home)
+    return build_widedeep(catalog.songs, store.ranker_data(), settings.home)
 
 
 def build_study(
@@ -207,7 +206,7 @@ def build_spotify_services(
     config = spotify_config(settings)
     if config is None:
         return None
-    rows = DeferredPlaylistRows(store.engine)
+    tables = store.spotify_tables()
 
     def on_deferred(outcome: DeferredOutcome) -> None:
         """A playlist delayed by Spotify's rate limit now exists: point the stored playlist at it
@@ -216,7 +215,9 @@ def build_spotify_services(
         if playlist is None or not playlist.external_id:
             log.warning("a delayed Spotify playlist could not be created: %s", outcome.problem)
             return
-        done = rows.complete(outcome.ticket, playlist.url, playlist.external_id)
+        done = tables.deferred_playlists.complete(
+            outcome.ticket, playlist.url, playlist.external_id
+        )
         chat = store.chat(done.chat_id) if done is not None else None
         if chat is not None and playlist.url:
             notifier.send(
@@ -225,7 +226,7 @@ def build_spotify_services(
                 Outgoing(replies.playlist_ready(playlist.url), link=playlist.url),
             )
 
-    return build_spotify(config, store.engine, on_deferred)
+    return build_spotify(config, tables, on_deferred)
 
 
 def settle_heap() -> None:

@@ -15,8 +15,8 @@ from bot.catalog_import import add_import_arguments
 from bot.ranker_arguments import add_eval_recs_arguments, add_train_ranker_arguments
 from bot.research_commands import add_export_arguments, add_report_arguments
 from bot.settings import Settings
-from storage import make_engine
 from datafiles import DatasetUnavailable
+from storage import make_engine
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
 
 log = logging.getLogger("moodwave")
@@ -233,7 +233,7 @@ def _spotify_login(_args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_store(settings)
     return spotify_login_command(
-        spotify_config(settings), store.engine, sys.stdin.readline, sys.stdout, sys.stderr
+        spotify_config(settings), store.spotify_tables(), sys.stdin.readline, sys.stdout, sys.stderr
     )
 
 
@@ -246,7 +246,7 @@ def _train_ranker(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     catalog = load_catalog(store, settings.data_dir, settings.cache_dir)
     config = WideDeepConfig(epochs=args.epochs) if args.epochs else None
-    print(train_ranker(catalog.songs, store.engine, settings.home, config))
+    print(train_ranker(catalog.songs, store.ranker_data(), settings.home, config))
     return 0
 
 

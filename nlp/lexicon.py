@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from nlp.mood import Mood
 from datafiles import DataFile
+from nlp.mood import Mood
 
 WARRINER = DataFile(
     "warriner_xanew/Ratings_Warriner_et_al.csv",
