@@ -26,10 +26,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch
 import uvicorn
 
-from nlp.analysis import ModelMoodEstimator
 from nlp.batching import BatchingEngine
 from nlp.client import RemoteMoodEstimator
-from nlp.evaluate_lexicon import load_emobank
+from nlp.emobank import load_emobank
+from nlp.model_estimator import ModelMoodEstimator
 from nlp.text_model import TextMoodModel
 from nlp.worker import create_app
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,15 +19,20 @@ from bot.core.study import Study
 from bot.notify import Notifier
 from bot.settings import Settings
 from nlp import MoodEstimator
-from nlp.analysis import ModelMoodEstimator
-from nlp.batching import BatchingEngine
 from nlp.client import (
     FallbackMoodEstimator,
     FallbackVoiceAnalyzer,
     RemoteMoodEstimator,
     RemoteVoiceAnalyzer,
 )
-from nlp.lexicon import WARRINER, LexiconEstimator
+from nlp.factory import (
+    TextEstimatorSpec,
+    TextModelUnavailable,
+    VoiceSpec,
+    build_text_estimator,
+    build_voice_analyzer,
+    load_text_model,
+)
 from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher
 from recommender.arms import Arm, ArmAssigner, RandomSongsRecommender, arm_of, parse_weights
 from recommender.nearest import NearestMoodRecommender
@@ -89,38 +96,45 @@ def build_estimator(settings: Settings) -> MoodEstimator:
     return build_local_estimator(settings)
 
 
-def build_local_estimator(settings: Settings) -> MoodEstimator:
-    """The mood model in this process, loaded once and warmed up before the first message."""
-    if settings.text_model == "lexicon":
-        return build_lexicon(settings)
-    model = build_text_model(settings)
-    estimator = ModelMoodEstimator(
-        model, BatchingEngine(model, busy_wait=settings.text_batch_wait_ms / 1000)
+def text_estimator_spec(settings: Settings) -> TextEstimatorSpec:
+    """The text estimator's settings as plain values for `nlp.factory`."""
+    return TextEstimatorSpec(
+        kind=settings.text_model,
+        weights=settings.text_model_weights,
+        base=settings.text_model_base or None,
+        device=settings.device,
+        precision=settings.text_precision,
+        busy_wait_s=settings.text_batch_wait_ms / 1000,
+        data_dir=settings.data_dir,
+        cache_dir=settings.cache_dir,
     )
-    estimator.estimate("warming up the model")
-    return estimator
 
 
-def build_text_model(settings: Settings) -> TextMoodModel:
-    from nlp.text_model import TextMoodModel  # torch: only where a model is built (not the bot
-    # process of `moodwave run`, whose core runs in a process of its own)
+def voice_spec(settings: Settings) -> VoiceSpec:
+    return VoiceSpec(settings.voice_model or None, settings.device, settings.voice_max_seconds)
 
+
+@contextmanager
+def text_model_settings() -> Iterator[None]:
+    """A text model that cannot load names the settings to check."""
     try:
-        return TextMoodModel.load(
-            settings.text_model_weights,
-            settings.text_model_base or None,
-            settings.device,
-            settings.text_precision,
-        )
-    except OSError as exc:
+        yield
+    except TextModelUnavailable as exc:
         raise ConfigurationError(
-            f"The text mood model could not be loaded ({exc}). Check MOODWAVE_TEXT_MODEL_BASE and "
-            "MOODWAVE_TEXT_MODEL_WEIGHTS, or set MOODWAVE_TEXT_MODEL=lexicon."
+            f"{exc} Check MOODWAVE_TEXT_MODEL_BASE and MOODWAVE_TEXT_MODEL_WEIGHTS, or set "
+            "MOODWAVE_TEXT_MODEL=lexicon."
         ) from exc
 
 
-def build_lexicon(settings: Settings) -> LexiconEstimator:
-    return LexiconEstimator.from_csv(WARRINER.resolve(settings.data_dir, settings.cache_dir))
+def build_local_estimator(settings: Settings) -> MoodEstimator:
+    """The mood model in this process, loaded once and warmed up before the first message."""
+    with text_model_settings():
+        return build_text_estimator(text_estimator_spec(settings))
+
+
+def build_text_model(settings: Settings) -> TextMoodModel:
+    with text_model_settings():
+        return load_text_model(text_estimator_spec(settings))
 
 
 def build_voice(settings: Settings, estimator: MoodEstimator) -> VoiceAnalysis | None:
@@ -129,11 +143,7 @@ def build_voice(settings: Settings, estimator: MoodEstimator) -> VoiceAnalysis |
     kind message and the rest of the bot runs on."""
 
     def local() -> VoiceAnalysis:
-        from nlp.voice.analyzer import VoiceAnalyzer
-
-        return VoiceAnalyzer.load(
-            estimator, settings.voice_model or None, settings.device, settings.voice_max_seconds
-        )
+        return build_voice_analyzer(estimator, voice_spec(settings))
 
     if settings.worker_url:
         return FallbackVoiceAnalyzer(RemoteVoiceAnalyzer(settings.worker_url), local)

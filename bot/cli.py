@@ -257,21 +257,18 @@ def _eval_recs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_text_model, settle_heap
-    from nlp.analysis import ModelMoodEstimator
-    from nlp.batching import BatchingEngine
-    from nlp.voice.analyzer import VoiceAnalyzer
+    from dataclasses import replace
+
+    from bot.app import settle_heap, text_estimator_spec, text_model_settings, voice_spec
+    from nlp.factory import build_model_estimator, build_voice_analyzer
     from nlp.worker import serve
 
-    model = build_text_model(settings)
     # No busy wait here: the worker's callers are often sequential (a bot's fallback, a script), and
     # a caller that sends its next text as soon as the last is answered would wait for company that
     # never comes. The bot's in-process model uses MOODWAVE_TEXT_BATCH_WAIT_MS.
-    estimator = ModelMoodEstimator(model, BatchingEngine(model))
-    estimator.estimate("warming up the model")
-    voice = VoiceAnalyzer.load(
-        estimator, settings.voice_model or None, settings.device, settings.voice_max_seconds
-    )
+    with text_model_settings():
+        estimator = build_model_estimator(replace(text_estimator_spec(settings), busy_wait_s=None))
+    voice = build_voice_analyzer(estimator, voice_spec(settings))
     log.info("mood worker %s on http://%s:%d", estimator.version, args.host, args.port)
     settle_heap()
     serve(estimator, args.host, args.port, voice)

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 
 from nlp.baselines import ridge_baseline
+from nlp.emobank import load_split
 from nlp.evaluate_lexicon import evaluate_lexicon
 from nlp.lexicon import WARRINER, LexiconEstimator
 from nlp.scores import evaluate
 from nlp.text_model import TextMoodModel
-from nlp.training import load_split
 
 DATASETS = ("emobank",)
 EMOBANK_CSV = "emobank/corpus/emobank.csv"

@@ -4,20 +4,18 @@ metrics; and the client's retries and fallback when the worker is gone."""
 from __future__ import annotations
 
 import logging
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
-from nlp.analysis import ModelMoodEstimator, text_confidence
 from nlp.batching import BatchingEngine
 from nlp.client import FallbackMoodEstimator, RemoteMoodEstimator, WorkerUnavailable
+from nlp.confidence import text_confidence
+from nlp.model_estimator import ModelMoodEstimator
 from nlp.text_model import TextMoodModel
 from nlp.worker import MAX_TEXTS, create_app
+from tests.nlp.worker_server import free_port, serving
 
 SENTENCES = [
     "I am so happy today, everything is wonderful!",
@@ -37,27 +35,10 @@ def estimator() -> Iterator[ModelMoodEstimator]:
     engine.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def worker_url(estimator: ModelMoodEstimator) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(estimator), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "worker did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(estimator)) as url:
+        yield url
 
 
 def test_http_and_in_process_give_the_same_numbers(
