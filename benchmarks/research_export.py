@@ -29,7 +29,7 @@ SECRET = "benchmark-research-secret-0001"
 
 def _export(url: str, out: str, fmt: str, chunk: int, result: mp.Queue) -> None:  # type: ignore[type-arg]
     from storage import make_engine
-    from storage.research import export_study
+    from storage.export import export_study
 
     before = _high_water_mib()
     start = time.perf_counter()
@@ -68,8 +68,8 @@ def main() -> int:
     )
     args = parser.parse_args()
 
+    from research.simulate import SimulatedStudy, simulate_into
     from storage import make_engine, upgrade
-    from storage.research.simulate import SimulatedStudy, simulate_into
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="moodwave-export-"))
     folder.mkdir(parents=True, exist_ok=True)

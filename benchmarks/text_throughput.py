@@ -39,10 +39,10 @@ if "--isa" in sys.argv and sys.argv[sys.argv.index("--isa") + 1].lower() == "avx
 import torch
 import uvicorn
 
-from nlp.analysis import ModelMoodEstimator
 from nlp.batching import BatchingEngine
 from nlp.client import RemoteMoodEstimator
-from nlp.evaluate_lexicon import load_emobank
+from nlp.emobank import load_emobank
+from nlp.model_estimator import ModelMoodEstimator
 from nlp.text_model import TEACHER_WEIGHTS_DIR, TextMoodModel
 from nlp.worker import create_app
 

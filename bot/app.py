@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,15 +20,21 @@ from bot.core.study import Study
 from bot.notify import Notifier
 from bot.settings import Settings
 from nlp import MoodEstimator
-from nlp.analysis import ModelMoodEstimator
-from nlp.batching import BatchingEngine
 from nlp.client import (
     FallbackMoodEstimator,
     FallbackVoiceAnalyzer,
     RemoteMoodEstimator,
     RemoteVoiceAnalyzer,
 )
-from nlp.lexicon import WARRINER, LexiconEstimator
+from nlp.factory import (
+    TextEstimatorSpec,
+    TextModelUnavailable,
+    VoiceSpec,
+    build_text_estimator,
+    build_voice_analyzer,
+    load_text_model,
+)
+from nlp.model_fetch import MPNET
 from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher
 from recommender.arms import Arm, ArmAssigner, RandomSongsRecommender, arm_of, parse_weights
 from recommender.nearest import NearestMoodRecommender
@@ -38,7 +46,6 @@ from recommender.spotify import (
     build_spotify,
 )
 from storage import Store, is_up_to_date, make_engine, upgrade
-from storage.spotify_credentials import DeferredPlaylistRows
 
 if TYPE_CHECKING:
     from nlp.text_model import TextMoodModel
@@ -96,49 +103,63 @@ def build_estimator(settings: Settings) -> MoodEstimator:
     return build_local_estimator(settings)
 
 
-def build_local_estimator(settings: Settings) -> MoodEstimator:
-    """The mood model in this process, loaded once and warmed up before the first message."""
-    if settings.text_model == "lexicon":
-        return build_lexicon(settings)
-    model = build_text_model(settings)
-    estimator = ModelMoodEstimator(
-        model, BatchingEngine(model, busy_wait=settings.text_batch_wait_ms / 1000)
-    )
-    estimator.estimate("warming up the model")
-    return estimator
-
-
-def build_text_model(settings: Settings, which: str | None = None) -> TextMoodModel:
-    """The student (MiniLM) or the teacher (all-mpnet-base-v2); `which` overrides
-    `MOODWAVE_TEXT_MODEL` (the lexicon setting builds the student here)."""
-    from nlp.model_fetch import MPNET  # torch: only where a model is built (not the bot
-    from nlp.text_model import TEACHER_WEIGHTS_DIR, TextMoodModel  # process of `moodwave run`)
-
-    which = which or ("teacher" if settings.text_model == "teacher" else "student")
-    base: str | None
-    weights: Path | None
-    if which == "teacher":
+def text_estimator_spec(settings: Settings, kind: str | None = None) -> TextEstimatorSpec:
+    """The text estimator's settings as plain values for `nlp.factory`; `kind` overrides
+    `MOODWAVE_TEXT_MODEL` ("student" or "teacher")."""
+    kind = kind or ("student" if settings.text_model == "transformer" else settings.text_model)
+    base: str | None = settings.text_model_base or None
+    weights = settings.text_model_weights
+    if kind == "teacher":
         base = settings.text_teacher_base or str(MPNET.path(settings.models_dir))
+        weights = settings.text_teacher_weights
         if not settings.text_teacher_base and not Path(base).is_dir():
             raise ConfigurationError(
                 f"The teacher's encoder is not installed ({base}). Run `moodwave models fetch "
                 "mpnet` once, or set MOODWAVE_TEXT_TEACHER_BASE to a folder or hub name."
             )
-        weights, names = settings.text_teacher_weights or TEACHER_WEIGHTS_DIR, "TEACHER"
-    else:
-        base, weights = settings.text_model_base or None, settings.text_model_weights
-        names = "MODEL"
+    return TextEstimatorSpec(
+        kind=kind,
+        weights=weights,
+        base=base,
+        device=settings.device,
+        precision=settings.text_precision,
+        busy_wait_s=settings.text_batch_wait_ms / 1000,
+        data_dir=settings.data_dir,
+        cache_dir=settings.cache_dir,
+    )
+
+
+def voice_spec(settings: Settings) -> VoiceSpec:
+    return VoiceSpec(settings.voice_model or None, settings.device, settings.voice_max_seconds)
+
+
+@contextmanager
+def text_model_settings(kind: str = "student") -> Iterator[None]:
+    """A text model that cannot load names the settings to check."""
+    names = "TEACHER" if kind == "teacher" else "MODEL"
     try:
-        return TextMoodModel.load(weights, base, settings.device, settings.text_precision)
-    except OSError as exc:
+        yield
+    except TextModelUnavailable as exc:
         raise ConfigurationError(
-            f"The text mood model could not be loaded ({exc}). Check MOODWAVE_TEXT_{names}_BASE "
-            f"and MOODWAVE_TEXT_{names}_WEIGHTS, or set MOODWAVE_TEXT_MODEL=lexicon."
+            f"{exc} Check MOODWAVE_TEXT_{names}_BASE and MOODWAVE_TEXT_{names}_WEIGHTS, or set "
+            "MOODWAVE_TEXT_MODEL=lexicon."
         ) from exc
 
 
-def build_lexicon(settings: Settings) -> LexiconEstimator:
-    return LexiconEstimator.from_csv(WARRINER.resolve(settings.data_dir, settings.cache_dir))
+def build_local_estimator(settings: Settings) -> MoodEstimator:
+    """The mood model in this process, loaded once and warmed up before the first message."""
+    spec = text_estimator_spec(settings)
+    with text_model_settings(spec.kind):
+        return build_text_estimator(spec)
+
+
+def build_text_model(settings: Settings, kind: str | None = None) -> TextMoodModel:
+    """The student (MiniLM) or the teacher (all-mpnet-base-v2) alone; `kind` overrides
+    `MOODWAVE_TEXT_MODEL` (the lexicon setting gives the student here)."""
+    chosen = kind or ("teacher" if settings.text_model == "teacher" else "student")
+    spec = text_estimator_spec(settings, chosen)
+    with text_model_settings(spec.kind):
+        return load_text_model(spec)
 
 
 def build_voice(settings: Settings, estimator: MoodEstimator) -> VoiceAnalysis | None:
@@ -147,11 +168,7 @@ def build_voice(settings: Settings, estimator: MoodEstimator) -> VoiceAnalysis |
     kind message and the rest of the bot runs on."""
 
     def local() -> VoiceAnalysis:
-        from nlp.voice.analyzer import VoiceAnalyzer
-
-        return VoiceAnalyzer.load(
-            estimator, settings.voice_model or None, settings.device, settings.voice_max_seconds
-        )
+        return build_voice_analyzer(estimator, voice_spec(settings))
 
     if settings.worker_url:
         return FallbackVoiceAnalyzer(RemoteVoiceAnalyzer(settings.worker_url), local)
@@ -167,7 +184,7 @@ def build_recommender(settings: Settings, catalog: CatalogSnapshot, store: Store
         return NearestMoodRecommender(catalog.songs)
     from bot.ranker_commands import build_widedeep  # torch, as above
 
-    return build_widedeep(catalog.songs, store.engine, settings.home)
+    return build_widedeep(catalog.songs, store.ranker_data(), settings.home)
 
 
 def build_study(
@@ -224,7 +241,7 @@ def build_spotify_services(
     config = spotify_config(settings)
     if config is None:
         return None
-    rows = DeferredPlaylistRows(store.engine)
+    tables = store.spotify_tables()
 
     def on_deferred(outcome: DeferredOutcome) -> None:
         """A playlist delayed by Spotify's rate limit now exists: point the stored playlist at it
@@ -233,7 +250,9 @@ def build_spotify_services(
         if playlist is None or not playlist.external_id:
             log.warning("a delayed Spotify playlist could not be created: %s", outcome.problem)
             return
-        done = rows.complete(outcome.ticket, playlist.url, playlist.external_id)
+        done = tables.deferred_playlists.complete(
+            outcome.ticket, playlist.url, playlist.external_id
+        )
         chat = store.chat(done.chat_id) if done is not None else None
         if chat is not None and playlist.url:
             notifier.send(
@@ -242,7 +261,7 @@ def build_spotify_services(
                 Outgoing(replies.playlist_ready(playlist.url), link=playlist.url),
             )
 
-    return build_spotify(config, store.engine, on_deferred)
+    return build_spotify(config, tables, on_deferred)
 
 
 def settle_heap() -> None:

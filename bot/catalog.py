@@ -14,7 +14,7 @@ from bot.core.catalog import CatalogSnapshot
 from recommender import Song
 from recommender.catalog import SPOTIFY_SONGS, load_spotify_songs
 from recommender.importing import song_record
-from storage import Store
+from storage import SongStore
 from storage.models import CatalogSong
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,9 @@ def song_from_row(row: CatalogSong) -> Song:
     )
 
 
-def import_default_catalog(store: Store, data_dir: Path | None, cache_dir: Path) -> tuple[int, int]:
+def import_default_catalog(
+    store: SongStore, data_dir: Path | None, cache_dir: Path
+) -> tuple[int, int]:
     path = SPOTIFY_SONGS.resolve(data_dir, cache_dir)
     songs = load_spotify_songs(path)
     added, updated = store.upsert_songs(song_record(song) for song in songs)
@@ -47,7 +49,7 @@ def import_default_catalog(store: Store, data_dir: Path | None, cache_dir: Path)
     return added, updated
 
 
-def load_catalog(store: Store, data_dir: Path | None, cache_dir: Path) -> CatalogSnapshot:
+def load_catalog(store: SongStore, data_dir: Path | None, cache_dir: Path) -> CatalogSnapshot:
     if store.song_count() == 0:
         import_default_catalog(store, data_dir, cache_dir)
     rows = store.all_songs()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.catalog import song_from_row
+from datafiles import DatasetUnavailable
 from recommender.catalog import SPOTIFY_SONGS, CatalogLoad, load_spotify_catalog
 from recommender.csv_source import ColumnMapping, CsvMappingError, load_csv_songs
 from recommender.importing import ImportReport, import_songs
@@ -27,8 +28,7 @@ from recommender.tag_moods import (
     load_hetrec_artist_tags,
     with_tag_moods,
 )
-from storage import Store
-from storage.datasets import DatasetUnavailable
+from storage import SongStore
 
 SOURCES = ("dataset", "csv", "audio", "playlist")
 EXIT_BAD_INPUT = 2
@@ -72,7 +72,7 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_import(
     args: argparse.Namespace,
-    store: Store,
+    store: SongStore,
     data_dir: Path | None,
     cache_dir: Path,
     out: TextIO,
@@ -139,5 +139,5 @@ def _with_tags(songs: list[Song], data_dir: Path | None, out: TextIO) -> list[So
     return with_tag_moods(songs, moods)
 
 
-def _stored(store: Store) -> dict[str, Song]:
+def _stored(store: SongStore) -> dict[str, Song]:
     return {row.track_id: song_from_row(row) for row in store.all_songs()}

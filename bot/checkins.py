@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.core.conversation import Conversation
 from bot.core.events import Outgoing
-from storage import DueCheckIn, Store
+from storage import CheckInStore, DueCheckIn, MixStore, UpdateStore
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ Deliver = Callable[[DueCheckIn, Outgoing], None]
 class CheckInJob:
     def __init__(
         self,
-        store: Store,
+        store: CheckInStore,
         conversation: Conversation,
         platform: str,
         deliver: Deliver,
@@ -72,7 +72,7 @@ class MixJob:
 
     def __init__(
         self,
-        store: Store,
+        store: MixStore,
         conversation: Conversation,
         platform: str,
         send: Callable[[str, Outgoing], None],
@@ -102,7 +102,7 @@ class PruneJob:
 
     def __init__(
         self,
-        store: Store,
+        store: UpdateStore,
         platform: str,
         clock: Callable[[], datetime],
         keep: timedelta = timedelta(days=7),

@@ -16,9 +16,9 @@ from bot.catalog_import import add_import_arguments
 from bot.ranker_arguments import add_eval_recs_arguments, add_train_ranker_arguments
 from bot.research_commands import add_export_arguments, add_report_arguments
 from bot.settings import Settings
+from datafiles import DatasetUnavailable
 from nlp.model_fetch import MODELS
 from storage import make_engine
-from storage.datasets import DatasetUnavailable
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
 
 log = logging.getLogger("moodwave")
@@ -269,7 +269,7 @@ def _spotify_login(_args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_store(settings)
     return spotify_login_command(
-        spotify_config(settings), store.engine, sys.stdin.readline, sys.stdout, sys.stderr
+        spotify_config(settings), store.spotify_tables(), sys.stdin.readline, sys.stdout, sys.stderr
     )
 
 
@@ -282,7 +282,7 @@ def _train_ranker(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     catalog = load_catalog(store, settings.data_dir, settings.cache_dir)
     config = WideDeepConfig(epochs=args.epochs) if args.epochs else None
-    print(train_ranker(catalog.songs, store.engine, settings.home, config))
+    print(train_ranker(catalog.songs, store.ranker_data(), settings.home, config))
     return 0
 
 
@@ -293,21 +293,18 @@ def _eval_recs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_text_model, settle_heap
-    from nlp.analysis import ModelMoodEstimator
-    from nlp.batching import BatchingEngine
-    from nlp.voice.analyzer import VoiceAnalyzer
+    from dataclasses import replace
+
+    from bot.app import settle_heap, text_estimator_spec, text_model_settings, voice_spec
+    from nlp.factory import build_model_estimator, build_voice_analyzer
     from nlp.worker import serve
 
-    model = build_text_model(settings)
     # No busy wait here: the worker's callers are often sequential (a bot's fallback, a script), and
     # a caller that sends its next text as soon as the last is answered would wait for company that
     # never comes. The bot's in-process model uses MOODWAVE_TEXT_BATCH_WAIT_MS.
-    estimator = ModelMoodEstimator(model, BatchingEngine(model))
-    estimator.estimate("warming up the model")
-    voice = VoiceAnalyzer.load(
-        estimator, settings.voice_model or None, settings.device, settings.voice_max_seconds
-    )
+    with text_model_settings():
+        estimator = build_model_estimator(replace(text_estimator_spec(settings), busy_wait_s=None))
+    voice = build_voice_analyzer(estimator, voice_spec(settings))
     log.info("mood worker %s on http://%s:%d", estimator.version, args.host, args.port)
     settle_heap()
     serve(estimator, args.host, args.port, voice)

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from nlp import Mood
 from recommender.catalog import FEATURE_COLUMNS
 from recommender.evaluation import (
@@ -42,8 +40,8 @@ WIDEDEEP_FOLDER = "widedeep"
 class DatabaseFeedbackLog:
     """The `FeedbackLog` over the database: reactions by id, check-in rewards by answer time."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._data = RankerData(engine)
+    def __init__(self, data: RankerData) -> None:
+        self._data = data
 
     def feedback_since(self, cutoff: Cutoff) -> list[Feedback]:
         answered = (
@@ -68,23 +66,26 @@ def models_folder(moodwave_home: Path) -> ModelFolder:
 
 
 def build_widedeep(
-    songs: Sequence[Song], engine: Engine, moodwave_home: Path, config: WideDeepConfig | None = None
+    songs: Sequence[Song],
+    data: RankerData,
+    moodwave_home: Path,
+    config: WideDeepConfig | None = None,
 ) -> WideDeepRecommender:
     """The product ranker: the latest version in the models folder (or an untrained model, which
     ranks by mood alone) with every reaction since its cut-off replayed from the database."""
     return WideDeepRecommender(
-        songs, models_folder(moodwave_home), DatabaseFeedbackLog(engine), config
+        songs, models_folder(moodwave_home), DatabaseFeedbackLog(data), config
     )
 
 
 def train_ranker(
     songs: Sequence[Song],
-    engine: Engine,
+    data: RankerData,
     moodwave_home: Path,
     config: WideDeepConfig | None = None,
 ) -> str:
     """Refit on all reactions and write a new version; returns a line for the person."""
-    log = DatabaseFeedbackLog(engine)
+    log = DatabaseFeedbackLog(data)
     cutoff = log.cutoff_now()  # taken first: a reaction arriving meanwhile is replayed, not lost
     feedback = log.feedback_since(Cutoff())
     ranker = WideDeepRecommender(songs, models_folder(moodwave_home), config=config)

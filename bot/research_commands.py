@@ -44,7 +44,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def export(args: argparse.Namespace, settings: Settings) -> str:
-    from storage.research import export_study
+    from storage.export import export_study
 
     if settings.research_secret is None:
         raise ResearchError(
@@ -75,8 +75,8 @@ def export(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def report(args: argparse.Namespace, settings: Settings) -> str:
-    from storage.research.report import write_report
-    from storage.research.study_data import load_export, load_situnes
+    from research.report import write_report
+    from research.study_data import load_export, load_situnes
 
     lines: list[str] = []
     source: Path | None = args.input

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from sqlalchemy import Engine
-
 from recommender.spotify import SpotifyAccounts, SpotifyConfig, SpotifyError, build_spotify
 from recommender.spotify.oauth import parse_redirect
+from storage.spotify_credentials import SpotifyTables
 
 
 def spotify_login(
@@ -49,7 +48,7 @@ def spotify_login(
 
 def spotify_login_command(
     config: SpotifyConfig | None,
-    engine: Engine,
+    tables: SpotifyTables,
     read_line: Callable[[], str],
     stdout: TextIO,
     stderr: TextIO,
@@ -62,7 +61,7 @@ def spotify_login_command(
         )
         return 2
     try:
-        services = build_spotify(config, engine)
+        services = build_spotify(config, tables)
     except ValueError as exc:  # a refused redirect URI or a short secret key
         stderr.write(f"Spotify settings: {exc}.\n")
         return 2

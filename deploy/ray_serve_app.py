@@ -5,9 +5,9 @@ Ray Serve's dynamic batching (`@serve.batch`), GPU replicas and autoscaling.
     serve run deploy/ray-serve.yaml              # a Ray cluster with GPU nodes (see OPERATIONS.md)
     serve run deploy.ray_serve_app:build         # the defaults, one replica per GPU
 
-Each replica loads the committed text model (`nlp.text_model`) once and analyses with the same code
-as the standalone worker (`nlp.analysis.ModelMoodEstimator`, `nlp.worker.va_routes`), so both give
-the same numbers. `@serve.batch` gathers the texts of concurrent requests (up to `max_batch_size`
+Each replica builds the committed text model with the same factory as the standalone worker
+(`nlp.factory.build_model_estimator`) and serves it with the same routes (`nlp.worker.va_routes`),
+so both give the same numbers. `@serve.batch` gathers the texts of concurrent requests (up to `max_batch_size`
 texts, waiting at most `batch_wait_timeout_s`) into one forward pass; the engine inside is given no
 wait of its own. The deployment asks for one GPU per replica when the building machine has CUDA
 (`gpus_per_replica` overrides), and scales between `min_replicas` and `max_replicas` on the number
@@ -28,10 +28,8 @@ from ray import serve
 from ray.serve import Application
 from starlette.applications import Starlette
 
-from nlp.analysis import ModelMoodEstimator
-from nlp.batching import BatchingEngine
+from nlp.factory import TextEstimatorSpec, build_model_estimator
 from nlp.mood import Mood
-from nlp.text_model import TextMoodModel
 from nlp.worker import va_routes
 
 MAX_BATCH = 64  # texts per forward pass; raise on a big GPU (the A100/H100 sweet spot is 256+)
@@ -62,14 +60,24 @@ class MoodWorker:
         device: str = "auto",
         max_batch_size: int = MAX_BATCH,
         batch_wait_timeout_s: float = BATCH_WAIT_S,
+        model: str = "student",
     ) -> None:
-        model = TextMoodModel.load(Path(weights) if weights else None, base or None, device)
+        # `model: teacher` serves all-mpnet-base-v2 (`base`: its folder, e.g. the one `moodwave
+        # models fetch mpnet` writes, or a hub name); the student needs nothing installed.
+        if model == "teacher" and not base:
+            raise ValueError("model: teacher needs `base`, the all-mpnet-base-v2 folder or name")
         # Ray Serve batches; the engine runs each batch at once (no wait of its own).
-        engine = BatchingEngine(model, max_batch=max(max_batch_size, 1), max_wait=0.0)
-        self.estimator = ModelMoodEstimator(model, engine)
+        spec = TextEstimatorSpec(
+            kind=model,
+            weights=Path(weights) if weights else None,
+            base=base or None,
+            device=device,
+            max_batch=max_batch_size,
+            max_wait_s=0.0,
+        )
+        self.estimator = build_model_estimator(spec)
         self._moods.set_max_batch_size(max_batch_size)
         self._moods.set_batch_wait_timeout_s(batch_wait_timeout_s)
-        self.estimator.estimate("warming up the model")
 
     def __serve_build_asgi_app__(self) -> Starlette:
         return Starlette(routes=va_routes(self.analyse, lambda: self.estimator.version))
@@ -103,8 +111,8 @@ def gpus_available() -> int:
 
 
 def build(args: dict[str, Any] | None = None) -> Application:
-    """The application, configurable from `serve run` or a config file's `args`: `weights`, `base`,
-    `device`, `max_batch_size`, `batch_wait_timeout_s`, `gpus_per_replica`, `min_replicas`,
+    """The application, configurable from `serve run` or a config file's `args`: `model`
+    (student or teacher), `weights`, `base`, `device`, `max_batch_size`, `batch_wait_timeout_s`, `gpus_per_replica`, `min_replicas`,
     `max_replicas`, `target_ongoing_requests`."""
     args = dict(args or {})
     gpus = float(args.pop("gpus_per_replica", gpus_available()))

@@ -16,9 +16,9 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from nlp.emobank import load_split
 from nlp.scores import evaluate
 from nlp.text_model import default_base, pad
-from nlp.training import load_split
 
 Floats = npt.NDArray[np.float64]
 ALPHAS = (0.01, 0.1, 1.0, 3.0, 10.0, 30.0, 100.0)

@@ -116,7 +116,10 @@ class FallbackMoodEstimator:
 
     @property
     def version(self) -> str:
-        return self.primary.version
+        """The version of whichever model answers now: the in-process one while the worker is
+        down, so that it matches the moods' `model_version`."""
+        local = self._local
+        return local.version if self._down and local is not None else self.primary.version
 
     def estimate(self, text: str) -> Mood:
         return self.estimate_many([text])[0]

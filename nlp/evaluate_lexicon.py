@@ -12,35 +12,18 @@ Run: `python -m nlp.evaluate_lexicon --data-dir ../shared/data --split dev`
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from nlp.emobank import EMOBANK_RELATIVE_PATH, SPLITS, load_emobank
 from nlp.lexicon import WARRINER, LexiconEstimator
 from nlp.mood import MoodEstimator
 from nlp.scores import pearson, r2
 
-EMOBANK_RELATIVE_PATH = "emobank/corpus/emobank.csv"
-SPLITS = ("train", "dev", "test")
-
 Floats = npt.NDArray[np.float64]
-
-
-def load_emobank(emobank_csv: Path | str, split: str) -> tuple[list[str], Floats]:
-    """Texts of one split and gold (valence, arousal), mapped from EmoBank's 1-5 to [-1, 1]."""
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
-    texts: list[str] = []
-    gold: list[tuple[float, float]] = []
-    with Path(emobank_csv).open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row["split"] == split:
-                texts.append(row["text"])
-                gold.append(((float(row["V"]) - 3.0) / 2.0, (float(row["A"]) - 3.0) / 2.0))
-    return texts, np.asarray(gold, dtype=np.float64).reshape(-1, 2)
 
 
 def predict(estimator: MoodEstimator, texts: list[str]) -> tuple[Floats, float]:

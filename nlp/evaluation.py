@@ -15,12 +15,12 @@ import numpy as np
 import numpy.typing as npt
 
 from nlp.baselines import ridge_baseline
+from nlp.emobank import load_split
 from nlp.evaluate_lexicon import evaluate_lexicon
 from nlp.goemotions import HIGH_AROUSAL, LOW_AROUSAL, NEGATIVE, POSITIVE, quadrant_comments
 from nlp.lexicon import WARRINER, LexiconEstimator
 from nlp.scores import auc, evaluate
 from nlp.text_model import TextMoodModel
-from nlp.training import load_split
 
 DATASETS = ("emobank", "goemotions-quadrants")
 EMOBANK_CSV = "emobank/corpus/emobank.csv"

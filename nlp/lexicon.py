@@ -1,8 +1,8 @@
 """The lexicon baseline mood estimator: chat text to valence-arousal with the Warriner et al. (2013)
 word norms and a few rules (negation, intensifiers, diminishers, emoji, elongated words, suffixes).
 
-It needs no model weights and answers in microseconds, so it is the default `MoodEstimator` until
-the LoRA transformer is trained, and the floor that model has to beat. Each known word is mapped
+It needs no model weights and answers in microseconds, so it serves where no model can run
+(`MOODWAVE_TEXT_MODEL=lexicon`), and it is the floor the LoRA transformer has to beat. Each known word is mapped
 from the norms' 1-9 scale to [-1, 1]; the text's mood is the average of its words weighted by how
 emotional each word is, so plain words ("day", "work") do not drown the ones that carry feeling.
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from datafiles import DataFile
 from nlp.mood import Mood
-from storage.datasets import DataFile
 
 WARRINER = DataFile(
     "warriner_xanew/Ratings_Warriner_et_al.csv",

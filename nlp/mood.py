@@ -1,8 +1,9 @@
 """The mood a message carries, as a point in valence-arousal space, and the seam that estimates it.
 
 Valence (unpleasant .. pleasant) and arousal (calm .. excited) both lie in [-1, 1]. Every
-estimator (lexicon baseline today, the LoRA transformer later, voice fusion after that) returns a
-`Mood` through the `MoodEstimator` protocol, so the conversation core never knows which one runs.
+estimator (the LoRA transformer, the lexicon baseline, the HTTP worker's client, the fallback between
+them, and voice notes fused with their prosody) returns a `Mood` through the `MoodEstimator`
+protocol, so the conversation core never knows which one runs.
 """
 
 from __future__ import annotations

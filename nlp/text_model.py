@@ -21,6 +21,8 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
+from nlp.confidence import read_moods
+from nlp.device import pick_device
 from nlp.encoder import LeanBertEncoder, supports
 from nlp.mood import Mood
 from nlp.normalize import normalize
@@ -61,12 +63,6 @@ def hub_name_of(base: str) -> str:
     if Path(base).is_dir() and name.startswith("all-mpnet-base-v2"):
         return f"sentence-transformers/{name}"
     return base
-
-
-def pick_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def cpu_has_native_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
@@ -197,7 +193,8 @@ class TextMoodModel:
     ) -> TextMoodModel:
         """The trained model from `weights_dir` (default: the committed `nlp/weights/text-va/`) on
         top of `base` (default: the installed all-MiniLM-L6-v2; a local folder or hub name also
-        works where the deployment has network). "auto" picks CUDA when present; the precision
+        works where the deployment has network). "auto" picks CUDA when present, and CUDA asked for
+        where there is none falls back to the CPU with a warning (`nlp.device`); the precision
         (`pick_dtype`) is float16 there and bfloat16 on a CPU with bfloat16 hardware."""
         from peft import PeftModel
         from transformers import AutoModel, AutoTokenizer
@@ -214,7 +211,7 @@ class TextMoodModel:
         encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
         encoder = PeftModel.from_pretrained(encoder, str(weights_dir)).merge_and_unload()
         head = load_head(weights_dir, config, int(encoder.config.hidden_size))
-        chosen = pick_device(device)
+        chosen = torch.device(pick_device(device, torch.cuda.is_available))
         format_ = pick_precision(chosen, precision)
         encoder.to(device=chosen, dtype=pick_dtype(chosen, format_))
         # Pooling and the head stay in float32: a few hundred numbers per text, and the moods are
@@ -283,12 +280,8 @@ class TextMoodModel:
         return self.estimate_many([text])[0]
 
     def estimate_many(self, texts: list[str]) -> list[Mood]:
-        """`MoodEstimator` seam: an empty message carries no mood, so it gets confidence 0."""
-        points = self.predict(texts)
-        return [
-            Mood(float(v), float(a), 1.0 if text.strip() else 0.0, "text", self._version)
-            for text, (v, a) in zip(texts, points, strict=True)
-        ]
+        """`MoodEstimator` seam, under the one confidence rule (`nlp.confidence`)."""
+        return read_moods(texts, self.predict, self._version, self.truncated)
 
     def _token_ids(self, text: str) -> list[int]:
         ids: list[int] = self._tokenizer(normalize(text), truncation=False)["input_ids"]

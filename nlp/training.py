@@ -15,7 +15,6 @@ Run: `python -m nlp.training --data-dir ../shared/data --out nlp/weights/text-va
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import json
 import math
@@ -33,7 +32,8 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
-from nlp.goemotions import CHAT_TARGETS, chat_rows, load_goemotions
+from nlp.emobank import SPLITS, Split, load_split
+from nlp.goemotions import chat_rows, load_goemotions
 from nlp.normalize import normalize
 from nlp.scores import evaluate
 from nlp.text_model import (
@@ -45,12 +45,7 @@ from nlp.text_model import (
     pad,
 )
 
-EMOBANK_DIR = "emobank/corpus"
 GOEMOTIONS_MODES = ("none", "intermediate", "multitask")
-SPLITS = ("train", "dev", "test")
-# Targets by name: "V", "A", "D" are EmoBank's combined ratings; "reader_V", "writer_A", ... come
-# from reader.csv and writer.csv. The first two must be "V" and "A".
-RATING_FILES = {"": "emobank.csv", "reader_": "reader.csv", "writer_": "writer.csv"}
 
 Floats = npt.NDArray[np.float64]
 Log = Callable[[str], None]
@@ -120,39 +115,6 @@ class TrainConfig:
     # training rows, with `chat_V` and `chat_A` (their labels' word moods, nlp.goemotions) as
     # targets and the EmoBank targets missing; list chat_V, chat_A in `targets` to use them.
     chat_examples: int = 0
-
-
-@dataclass(frozen=True)
-class Split:
-    texts: list[str]
-    gold: Floats  # (n, len(targets)) in [-1, 1]
-
-
-def load_split(data_dir: Path, split: str, targets: tuple[str, ...]) -> Split:
-    """EmoBank sentences of one split with the named targets, mapped from 1-5 to [-1, 1]."""
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
-    folder = Path(data_dir) / EMOBANK_DIR
-    ratings = {prefix: _read_ratings(folder / name) for prefix, name in RATING_FILES.items()}
-    with (folder / RATING_FILES[""]).open(newline="", encoding="utf-8") as f:
-        rows = [row for row in csv.DictReader(f) if row["split"] == split]
-    gold = [[_rating(ratings, row["id"], target) for target in targets] for row in rows]
-    return Split([row["text"] for row in rows], np.asarray(gold, dtype=np.float64))
-
-
-def _read_ratings(path: Path) -> dict[str, dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as f:
-        return {row["id"]: row for row in csv.DictReader(f)}
-
-
-def _rating(ratings: dict[str, dict[str, dict[str, str]]], sentence_id: str, target: str) -> float:
-    if target in CHAT_TARGETS:
-        return math.nan  # EmoBank sentences have no chat label
-    prefix, _, dimension = target.rpartition("_")
-    prefix = f"{prefix}_" if prefix else ""
-    if prefix not in ratings or dimension not in ("V", "A", "D"):
-        raise ValueError(f"unknown target {target!r}: use V, A, D, reader_V, writer_D, ...")
-    return (float(ratings[prefix][sentence_id][dimension]) - 3.0) / 2.0
 
 
 def seed_everything(seed: int) -> None:

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from nlp.analysis import ModelMoodEstimator
+from nlp.model_estimator import ModelMoodEstimator
 from nlp.mood import Mood
 from nlp.voice.decode import MAX_AUDIO_BYTES
 from nlp.voice.rejected import RejectReason, VoiceRejected

@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from datafiles import DataFile
 from recommender.songs import Song
-from storage.datasets import DataFile
 
 SPOTIFY_SONGS = DataFile(
     "tidytuesday_spotify_songs/spotify_songs.csv",

@@ -1,17 +1,31 @@
-"""Tables, engines, migrations and the `Store` every other package goes through. No business rules."""
+"""Tables, engines, migrations and the `Store` every other package goes through, with one protocol
+per aggregate for callers to depend on. No business rules."""
 
+from storage.checkins import CheckInStore, DueCheckIn
 from storage.engine import make_engine
 from storage.migrate import downgrade, is_up_to_date, upgrade
-from storage.store import DueCheckIn, DueMix, MixMood, NewItem, NewMood, ReactionFact, Store
+from storage.mixes import DueMix, MixMood, MixStore
+from storage.moods import MoodStore, NewMood
+from storage.people import PeopleStore
+from storage.recommendations import NewItem, ReactionFact, RecommendationStore
+from storage.songs import SongStore
+from storage.store import Store, UpdateStore
 
 __all__ = [
+    "CheckInStore",
     "DueCheckIn",
     "DueMix",
     "MixMood",
+    "MixStore",
+    "MoodStore",
     "NewItem",
     "NewMood",
+    "PeopleStore",
     "ReactionFact",
+    "RecommendationStore",
+    "SongStore",
     "Store",
+    "UpdateStore",
     "downgrade",
     "is_up_to_date",
     "make_engine",

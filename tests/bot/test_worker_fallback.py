@@ -17,9 +17,9 @@ import pytest
 from sqlmodel import select
 
 from bot.core.events import TextMessage
-from nlp.analysis import ModelMoodEstimator
 from nlp.batching import BatchingEngine
 from nlp.client import FallbackMoodEstimator, RemoteMoodEstimator
+from nlp.model_estimator import ModelMoodEstimator
 from nlp.text_model import TextMoodModel
 from storage.models import MoodReport
 from tests.bot.conftest import Harness

@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from nlp.analysis import ModelMoodEstimator
 from nlp.batching import BatchingEngine
 from nlp.client import RemoteMoodEstimator
+from nlp.model_estimator import ModelMoodEstimator
 from nlp.text_model import TextMoodModel
 from tests.deploy.cluster import ROOT, free_port
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.evaluate_lexicon import EMOBANK_RELATIVE_PATH
+from nlp.emobank import EMOBANK_RELATIVE_PATH
 from nlp.lexicon import WARRINER, LexiconEstimator
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,14 +15,15 @@ import torch
 
 from bot.app import ConfigurationError, build_estimator, build_text_model
 from bot.settings import Settings
-from nlp.analysis import ModelMoodEstimator
 from nlp.batching import BatchingEngine
 from nlp.client import FallbackMoodEstimator, RemoteMoodEstimator
 from nlp.distill import distil, unlabelled_pool
+from nlp.model_estimator import ModelMoodEstimator
 from nlp.scores import evaluate
 from nlp.text_model import TextMoodModel, default_base
 from nlp.training import TrainConfig, load_split, train_text_model
-from tests.nlp.worker_server import running_worker
+from nlp.worker import create_app
+from tests.nlp.worker_server import serving
 
 TARGETS = ("V", "A", "D")
 TEACHER = TrainConfig(
@@ -103,7 +104,7 @@ def test_the_worker_serves_the_teacher_and_the_student_takes_over_when_it_dies(
     local = ModelMoodEstimator(teacher, engine)
     student = TextMoodModel.load(device="cpu", precision="float32")
     student_engine = BatchingEngine(student)
-    with running_worker(local) as url:
+    with serving(create_app(local)) as url:
         remote = RemoteMoodEstimator(url, timeout=5.0, retries=0)
         bot_side = FallbackMoodEstimator(
             remote, lambda: ModelMoodEstimator(student, student_engine)

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
+from nlp.emobank import load_split
 from nlp.goemotions import GOEMOTIONS_DIR, load_goemotions
 from nlp.scores import evaluate, pearson, r2
 from nlp.text_model import TextMoodModel
-from nlp.training import TrainConfig, load_split, parse_overrides, train_text_model
+from nlp.training import TrainConfig, parse_overrides, train_text_model
 
 TINY = TrainConfig(epochs=1, max_len=32, max_examples=64, targets=("V", "A", "D"))
 ARTEFACTS = (

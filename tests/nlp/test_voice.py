@@ -4,12 +4,9 @@ the formats, the fusion rule, and the same reading through the HTTP worker and i
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from nlp.client import RemoteVoiceAnalyzer
 from nlp.lexicon import LexiconEstimator
@@ -21,7 +18,7 @@ from nlp.voice.fusion import fuse
 from nlp.voice.prosody import ProsodyFeatures, prosody_arousal
 from nlp.worker import create_app
 from tests.nlp import voice_samples
-from tests.nlp.test_worker import free_port
+from tests.nlp.worker_server import serving
 
 if voice_samples.missing_tools():
     pytest.skip(
@@ -191,18 +188,9 @@ def test_fusion_weights_prosody_over_words() -> None:
 
 @pytest.fixture(scope="module")
 def worker_url(analyzer: VoiceAnalyzer, lexicon: LexiconEstimator) -> Iterator[str]:
-    port = free_port()
     app = create_app(lexicon, voice=analyzer)  # type: ignore[arg-type]  # /v1/va is not used here
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "worker did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def test_worker_and_client_give_the_same_reading(

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from nlp.analysis import ModelMoodEstimator, text_confidence
 from nlp.batching import BatchingEngine
 from nlp.client import FallbackMoodEstimator, RemoteMoodEstimator, WorkerUnavailable
+from nlp.confidence import text_confidence
+from nlp.model_estimator import ModelMoodEstimator
 from nlp.text_model import TextMoodModel
-from nlp.worker import MAX_TEXTS
-from tests.nlp.worker_server import free_port, running_worker
+from nlp.worker import MAX_TEXTS, create_app
+from tests.nlp.worker_server import free_port, serving
 
 SENTENCES = [
     "I am so happy today, everything is wonderful!",
@@ -36,7 +37,7 @@ def estimator() -> Iterator[ModelMoodEstimator]:
 
 @pytest.fixture(scope="module")
 def worker_url(estimator: ModelMoodEstimator) -> Iterator[str]:
-    with running_worker(estimator) as url:
+    with serving(create_app(estimator)) as url:
         yield url
 
 

@@ -1,16 +1,16 @@
-"""The inference worker's app served by uvicorn on a free loopback port, for tests."""
+"""A real inference worker on a free local port, served by uvicorn in a thread, for the tests that
+talk to it over HTTP; and a port that nothing listens on, for the tests of an unreachable one."""
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
-
-from nlp.analysis import ModelMoodEstimator
-from nlp.worker import create_app
+from starlette.applications import Starlette
 
 
 def free_port() -> int:
@@ -20,24 +20,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_worker(estimator: ModelMoodEstimator) -> Iterator[str]:
-    """The worker serving `estimator`; its base URL while the block runs, stopped after it."""
+def serving(app: Starlette) -> Iterator[str]:
+    """The app's base URL while it runs; stopped on exit."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(estimator), host="127.0.0.1", port=port, log_level="warning")
-    )
-    started = threading.Event()
-    original = server.startup
-
-    async def startup(sockets: list[socket.socket] | None = None) -> None:
-        await original(sockets)
-        started.set()
-
-    server.startup = startup  # type: ignore[method-assign]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    if not started.wait(timeout=60):
-        raise RuntimeError("the worker did not start")
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "worker did not start"
+        time.sleep(0.05)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

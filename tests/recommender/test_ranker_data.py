@@ -13,10 +13,9 @@ from recommender.importing import song_record
 from recommender.modes import Mode
 from recommender.ranking import RecommendationRequest
 from recommender.widedeep import Cutoff, WideDeepConfig
-from storage import Store
+from storage import NewItem, NewMood, Store
 from storage.models import Recommendation
 from storage.ranker_data import RankerData
-from storage.store import NewItem, NewMood
 from tests.recommender.conformance import synthetic_catalog
 
 SONGS = synthetic_catalog(count=300, artists=60)
@@ -60,13 +59,13 @@ def test_reactions_read_back_with_pseudonym_and_mood(store: Store) -> None:
 def test_train_ranker_then_restart_replays_later_reactions(store: Store, tmp_path: Path) -> None:
     store.upsert_songs(song_record(s) for s in SONGS)
     _playlist_with_reactions(store, ["like", "dislike"])
-    line = train_ranker(SONGS, store.engine, tmp_path, FAST)
+    line = train_ranker(SONGS, store.ranker_data(), tmp_path, FAST)
     assert "v0001" in line
     _playlist_with_reactions(store, ["like", "dislike", "dislike"])
-    log = DatabaseFeedbackLog(store.engine)
+    log = DatabaseFeedbackLog(store.ranker_data())
     assert len(log.feedback_since(Cutoff(2))) == 3
-    bot = build_widedeep(SONGS, store.engine, tmp_path, FAST)
-    again = build_widedeep(SONGS, store.engine, tmp_path, FAST)
+    bot = build_widedeep(SONGS, store.ranker_data(), tmp_path, FAST)
+    again = build_widedeep(SONGS, store.ranker_data(), tmp_path, FAST)
     assert bot.version == "widedeep-v0001"
     pseudonym = store.get_or_create_user("console", "ann").pseudonym
     request = RecommendationRequest(Mood(-0.4, -0.3), Mode.MATCH, user_key=pseudonym)

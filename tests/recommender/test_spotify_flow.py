@@ -108,7 +108,9 @@ def world(fake: FakeSpotify, store: Store) -> Iterator[World]:
         policy=CallPolicy(retry_after_cap_s=5.0, server_error_retries=2, backoff_s=0.5),
         max_linked_users=2,
     )
-    spotify = build_spotify(config, store.engine, outcomes.put, sleep=clock.sleep, clock=clock)
+    spotify = build_spotify(
+        config, store.spotify_tables(), outcomes.put, sleep=clock.sleep, clock=clock
+    )
     yield World(fake, store, clock, spotify, outcomes)
     spotify.close()
 
@@ -447,7 +449,7 @@ def test_a_rotated_refresh_token_replaces_the_stored_one(world: World) -> None:
         api_url=world.fake.api_url,
         accounts_url=world.fake.accounts_url,
     )
-    restarted = build_spotify(config, world.store.engine)
+    restarted = build_spotify(config, world.store.spotify_tables())
     try:
         published = restarted.publisher.publish(draft(catalog(world.fake, 1, "C")))
     finally:
@@ -466,7 +468,7 @@ def test_a_changed_secret_key_means_links_not_a_crash(world: World) -> None:
         api_url=world.fake.api_url,
         accounts_url=world.fake.accounts_url,
     )
-    rekeyed = build_spotify(config, world.store.engine)
+    rekeyed = build_spotify(config, world.store.spotify_tables())
     try:
         published = rekeyed.publisher.publish(draft(catalog(world.fake, 2)))
     finally:
@@ -476,11 +478,14 @@ def test_a_changed_secret_key_means_links_not_a_crash(world: World) -> None:
 
 def test_the_login_command_names_the_missing_settings(store: Store) -> None:
     err = io.StringIO()
-    assert spotify_login_command(None, store.engine, lambda: "", io.StringIO(), err) == 2
+    assert spotify_login_command(None, store.spotify_tables(), lambda: "", io.StringIO(), err) == 2
     assert "MOODWAVE_SECRET_KEY" in err.getvalue()
     localhost = SpotifyConfig(CLIENT_ID, CLIENT_SECRET, "http://localhost:8765/cb", SECRET_KEY)
     err = io.StringIO()
-    assert spotify_login_command(localhost, store.engine, lambda: "", io.StringIO(), err) == 2
+    assert (
+        spotify_login_command(localhost, store.spotify_tables(), lambda: "", io.StringIO(), err)
+        == 2
+    )
     assert "127.0.0.1" in err.getvalue()
 
 

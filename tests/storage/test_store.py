@@ -8,7 +8,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from storage import NewItem, NewMood, Store, make_engine
+from storage import (
+    CheckInStore,
+    MixStore,
+    MoodStore,
+    NewItem,
+    NewMood,
+    PeopleStore,
+    RecommendationStore,
+    SongStore,
+    Store,
+    UpdateStore,
+    make_engine,
+)
 from storage.models import (
     CatalogSong,
     Chat,
@@ -221,3 +233,16 @@ def test_forget_removes_every_row_of_the_user_and_nothing_else(store: Store) -> 
     assert count(store, Chat, id=chat_id) == 0 and count(store, Chat, id=keep_chat) == 1
     assert count(store, RecommendationItem) == 2 and count(store, Playlist) == 1
     assert count(store, CatalogSong) == 2  # the catalog is nobody's data
+
+
+def test_the_store_offers_every_aggregate_protocol(store: Store) -> None:
+    for protocol in (
+        PeopleStore,
+        MoodStore,
+        SongStore,
+        RecommendationStore,
+        CheckInStore,
+        MixStore,
+        UpdateStore,
+    ):
+        assert isinstance(store, protocol), protocol.__name__

@@ -23,6 +23,14 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, and_, or_, select
 from sqlmodel import col
 
+from storage.export.columns import (
+    COLUMN_NAMES,
+    COLUMNS,
+    MODEL_SOURCES,
+    arrow_schema,
+    data_dictionary_markdown,
+)
+from storage.export.pseudonyms import Pseudonymizer
 from storage.models import (
     CatalogSong,
     Chat,
@@ -33,14 +41,6 @@ from storage.models import (
     RecommendationItem,
     User,
 )
-from storage.research.columns import (
-    COLUMN_NAMES,
-    COLUMNS,
-    MODEL_SOURCES,
-    arrow_schema,
-    data_dictionary_markdown,
-)
-from storage.research.pseudonyms import Pseudonymizer
 
 log = logging.getLogger(__name__)
 

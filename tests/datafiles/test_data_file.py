@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.datasets import DataFile, DatasetUnavailable
+from datafiles import DataFile, DatasetUnavailable
 
 BODY = b"track_id,valence\nabc,0.5\n"
 

@@ -65,6 +65,17 @@ class Measure:
     def delta_arousal(self) -> np.ndarray:
         return self.after_arousal - self.before_arousal
 
+    def delta(self, dimension: str) -> np.ndarray:
+        """The change in "valence" or "arousal"."""
+        return self.delta_valence if dimension == "valence" else self.delta_arousal
+
+    @property
+    def label(self) -> str:
+        """The measure's name in a report."""
+        return {"model": "the model's readings", "self": "self-reports (SAM)"}.get(
+            self.name, self.name
+        )
+
     @property
     def complete(self) -> np.ndarray:
         return ~(np.isnan(self.delta_valence) | np.isnan(self.delta_arousal))
