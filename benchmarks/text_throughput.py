@@ -39,6 +39,7 @@ if "--isa" in sys.argv and sys.argv[sys.argv.index("--isa") + 1].lower() == "avx
 import torch
 import uvicorn
 
+from nlp import text_model
 from nlp.batching import BatchingEngine
 from nlp.client import RemoteMoodEstimator
 from nlp.emobank import load_emobank
@@ -129,6 +130,9 @@ def main() -> None:
     sentences, _ = load_emobank(args.data_dir / "emobank/corpus/emobank.csv", "test")
     if args.isa == "avx2":
         torch.backends.quantized.engine = "onednn"
+        # /proc/cpuinfo still lists this CPU's bfloat16 hardware; `auto` must choose as on a CPU
+        # without it.
+        text_model.cpu_has_native_bfloat16 = lambda *_: False
     if args.model == "teacher":
         model = TextMoodModel.load(
             TEACHER_WEIGHTS_DIR, args.teacher_base, device=args.device, precision=args.precision
