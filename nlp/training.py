@@ -19,17 +19,14 @@ import dataclasses
 import json
 import math
 import os
-import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import torch
-from safetensors.torch import save_file
 from torch import nn
 
 from nlp.emobank import SPLITS, Split, load_split
@@ -37,177 +34,26 @@ from nlp.goemotions import chat_rows, load_goemotions
 from nlp.normalize import normalize
 from nlp.scores import evaluate
 from nlp.text_model import (
-    CONFIG_FILE,
-    HEAD_FILE,
     MoodHead,
     default_base,
-    hub_name_of,
     pad,
 )
-
-GOEMOTIONS_MODES = ("none", "intermediate", "multitask")
+from nlp.train_config import GOEMOTIONS_MODES, TrainConfig, parse_overrides
+from nlp.train_steps import (
+    autocast,
+    build_encoder,
+    goemotions_classifier,
+    length_grouped_batches,
+    loss_fn,
+    masked_loss,
+    save_weights,
+    schedule,
+    seed_everything,
+    standardise,
+)
 
 Floats = npt.NDArray[np.float64]
 Log = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Hyperparameters; the defaults are the settings chosen on the dev split (see MODEL_CARD.md)."""
-
-    seed: int = 13
-    max_len: int = 128
-    batch_size: int = 32
-    # Dev r2_mean peaked after the first epoch in every run (r kept rising, but the spread of the
-    # predictions overshot); two epochs, the decay spanning both, keeps each run under ~8 CPU minutes.
-    epochs: int = 2
-    patience: int = 2
-    lr_lora: float = 1e-3
-    lr_head: float = 2e-3
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.06
-    schedule: str = "linear"
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.1
-    # "dense" matches every other linear layer of BERT: attention output and both FFN layers.
-    lora_targets: tuple[str, ...] = ("query", "key", "value", "dense")
-    train_layer_norms: bool = True
-    pooling: str = "mean"
-    head_dropout: float = 0.1
-    # Dominance and the reader's and writer's ratings as auxiliary targets (weight `aux_weight`).
-    targets: tuple[str, ...] = (
-        "V",
-        "A",
-        "D",
-        "reader_V",
-        "reader_A",
-        "reader_D",
-        "writer_V",
-        "writer_A",
-        "writer_D",
-    )
-    aux_weight: float = 0.5
-    loss: str = "mse"
-    # GoEmotions (Reddit comments, 27 emotions + neutral) as an auxiliary task: "none";
-    # "intermediate", a first stage of multi-label classification (BCE over its 28 labels, a head of
-    # its own that is then dropped) before EmoBank; or "multitask", its batches shuffled in among
-    # EmoBank's every epoch, their BCE weighted by `goemotions_weight`.
-    goemotions: str = "none"
-    # A seeded subset of GoEmotions' train split (None: all 43,410 comments), used per epoch.
-    goemotions_examples: int | None = 6000
-    goemotions_epochs: int = 1
-    goemotions_weight: float = 0.5
-    # The LoRA (and LayerNorm) learning rate of the intermediate stage; at `lr_lora` (1e-3) the
-    # encoder collapsed to a constant output in run E8.
-    lr_goemotions: float = 2e-4
-    # Cap every split at this many sentences: for smoke tests only.
-    max_examples: int | None = None
-    # "bfloat16": forward and backward passes under CPU autocast (float32 master weights), 2-3x
-    # faster on a CPU with bfloat16 hardware (AMX); "none": plain float32.
-    autocast: str = "none"
-    # Dev is scored this many times per epoch; the best point is kept (the larger teacher peaks
-    # within an epoch).
-    evals_per_epoch: int = 1
-    # Distillation (nlp.distill): the weight of a row labelled by the teacher against a gold row.
-    distill_weight: float = 1.0
-    # Chat-domain auxiliary targets: this many GoEmotions train comments (seeded subset) join the
-    # training rows, with `chat_V` and `chat_A` (their labels' word moods, nlp.goemotions) as
-    # targets and the EmoBank targets missing; list chat_V, chat_A in `targets` to use them.
-    chat_examples: int = 0
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def length_grouped_batches(
-    lengths: list[int], batch_size: int, generator: torch.Generator
-) -> list[list[int]]:
-    """A shuffled epoch in which each batch holds sentences of similar length (less padding,
-    much faster on CPU); the order depends only on the generator's seed."""
-    order = torch.randperm(len(lengths), generator=generator).tolist()
-    pool = batch_size * 50
-    batches: list[list[int]] = []
-    for start in range(0, len(order), pool):
-        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
-        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
-    shuffled = torch.randperm(len(batches), generator=generator).tolist()
-    return [batches[i] for i in shuffled]
-
-
-def build_encoder(base: str, config: TrainConfig) -> Any:
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModel
-
-    encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
-    lora = LoraConfig(
-        r=config.lora_r,
-        lora_alpha=config.lora_alpha,
-        lora_dropout=config.lora_dropout,
-        target_modules=list(config.lora_targets),
-        # peft saves (and merges) the LayerNorms with the adapter when they are trained.
-        modules_to_save=["LayerNorm"] if config.train_layer_norms else None,
-    )
-    return get_peft_model(encoder, lora)
-
-
-def loss_fn(predicted: torch.Tensor, gold: torch.Tensor, weights: torch.Tensor, kind: str) -> Any:
-    """Weighted loss over standardised targets: MSE, 1 - CCC (concordance, per batch), or both."""
-    mse = ((predicted - gold) ** 2).mean(dim=0)
-    if kind == "mse":
-        per_target = mse
-    else:
-        pm, gm = predicted.mean(dim=0), gold.mean(dim=0)
-        covariance = ((predicted - pm) * (gold - gm)).mean(dim=0)
-        ccc = (
-            2
-            * covariance
-            / (
-                predicted.var(dim=0, unbiased=False)
-                + gold.var(dim=0, unbiased=False)
-                + (pm - gm) ** 2
-                + 1e-8
-            )
-        )
-        per_target = 1 - ccc if kind == "ccc" else mse + (1 - ccc)
-    return (per_target * weights).sum() / weights.sum()
-
-
-def masked_loss(
-    predicted: torch.Tensor, gold: torch.Tensor, weights: torch.Tensor, rows: torch.Tensor
-) -> torch.Tensor:
-    """MSE per target over the rows that have it (NaN: missing), rows weighted by `rows`, then
-    the targets present in the batch weighted by `weights`."""
-    present = ~torch.isnan(gold)
-    row_weight = rows[:, None] * present
-    squared = (predicted - torch.nan_to_num(gold)) ** 2 * row_weight
-    per_target = squared.sum(dim=0) / row_weight.sum(dim=0).clamp(min=1e-6)
-    used = weights * present.any(dim=0)
-    return (per_target * used).sum() / used.sum().clamp(min=1e-6)
-
-
-def schedule(config: TrainConfig, total_steps: int) -> Callable[[int], float]:
-    warmup = max(1, int(config.warmup_ratio * total_steps))
-
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
-        if config.schedule == "cosine":
-            return 0.5 * (1.0 + math.cos(math.pi * progress))
-        return 1.0 - progress
-
-    return factor
-
-
-def autocast(config: TrainConfig) -> Any:
-    """The autocast context of a training or scoring step (a no-op unless `config.autocast`)."""
-    if config.autocast not in ("none", "bfloat16"):
-        raise ValueError(f"autocast must be none or bfloat16, not {config.autocast!r}")
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.autocast == "bfloat16")
 
 
 class Trainer:
@@ -259,15 +105,7 @@ class Trainer:
         hidden = int(self.encoder.config.hidden_size)
         self.head = MoodHead(hidden, len(config.targets), config.pooling, config.head_dropout)
         train_gold = torch.tensor(self.splits["train"].gold, dtype=torch.float32)
-        self.head.target_mean.copy_(train_gold.mean(dim=0))
-        self.head.target_std.copy_(train_gold.std(dim=0))
-        if self.masked:  # a target EmoBank lacks is standardised over the rows that have it
-            for column in range(len(config.targets)):
-                if bool(torch.isnan(train_gold[:, column]).all()):
-                    values = self.fit_gold[:, column]
-                    values = values[~torch.isnan(values)]
-                    self.head.target_mean[column] = values.mean()
-                    self.head.target_std[column] = values.std().clamp(min=1e-6)
+        standardise(self.head, train_gold, self.fit_gold)
         self.weights = torch.tensor([1.0, 1.0] + [config.aux_weight] * (len(config.targets) - 2))
         # Only built when used, so that runs without it draw the same random numbers as before.
         self.goemotions_tokens: list[list[int]] = []
@@ -277,13 +115,9 @@ class Trainer:
             comments = load_goemotions(data_dir, "train", config.goemotions_examples, config.seed)
             self.goemotions_tokens = self._tokenize(comments.texts)
             self.goemotions_labels = torch.tensor(comments.labels)
-            classifier = nn.Linear(hidden, len(comments.names))
-            # Biases start at the labels' log odds, so the first steps do not just push every
-            # logit down (a large gradient into the encoder that teaches it nothing).
-            prior = self.goemotions_labels.mean(dim=0).clamp(1e-4, 1 - 1e-4)
-            with torch.no_grad():
-                classifier.bias.copy_(torch.log(prior / (1 - prior)))
-            self.goemotions_head = nn.Sequential(nn.Dropout(config.head_dropout), classifier)
+            self.goemotions_head = goemotions_classifier(
+                hidden, self.goemotions_labels, config.head_dropout
+            )
 
     def _limit(self, split: Split) -> Split:
         n = self.config.max_examples
@@ -501,30 +335,8 @@ class Trainer:
         return history
 
     def save(self, out_dir: Path, base: str, provenance: dict[str, Any] | None = None) -> None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.encoder.save_pretrained(str(out_dir), safe_serialization=True)
-        _portable_adapter_config(out_dir / "adapter_config.json", base)
-        # peft also writes a generic model card; MODEL_CARD.md is ours.
-        (out_dir / "README.md").unlink(missing_ok=True)
-        save_file(
-            {n: t.contiguous() for n, t in self.head.state_dict().items()}, str(out_dir / HEAD_FILE)
-        )
-        saved = {
-            **dataclasses.asdict(self.config),
-            "base_model": hub_name_of(base),
-            "hidden_size": int(self.encoder.config.hidden_size),
-            **(provenance or {}),
-        }
-        (out_dir / CONFIG_FILE).write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
-
-
-def _portable_adapter_config(path: Path, base: str) -> None:
-    # peft writes the base's absolute path on this machine; the hub name travels to other machines.
-    adapter = json.loads(path.read_text(encoding="utf-8"))
-    adapter["base_model_name_or_path"] = hub_name_of(base)
-    # peft keeps the target modules in a set; sorted, the file is the same from run to run.
-    adapter["target_modules"] = sorted(adapter["target_modules"])
-    path.write_text(json.dumps(adapter, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        saved = {**dataclasses.asdict(self.config), **(provenance or {})}
+        save_weights(out_dir, self.encoder, self.head, base, saved)
 
 
 def train_text_model(
@@ -565,33 +377,6 @@ def train_text_model(
         json.dumps(metrics, indent=2) + "\n", encoding="utf-8"
     )
     return metrics
-
-
-def parse_overrides(pairs: list[str]) -> TrainConfig:
-    """`name=value` pairs -> a TrainConfig; tuples are comma separated, "none" is None."""
-    fields = {field.name: field for field in dataclasses.fields(TrainConfig)}
-    defaults = TrainConfig()
-    values: dict[str, Any] = {}
-    for pair in pairs:
-        name, _, raw = pair.partition("=")
-        if name not in fields:
-            raise SystemExit(f"unknown setting {name!r}; known: {', '.join(fields)}")
-        values[name] = _parse_value(getattr(defaults, name), raw)
-    return dataclasses.replace(defaults, **values)
-
-
-def _parse_value(default: Any, raw: str) -> Any:
-    if raw.lower() == "none":
-        return None
-    if isinstance(default, bool):
-        return raw.lower() in ("1", "true", "yes")
-    if isinstance(default, tuple):
-        return tuple(part for part in raw.split(",") if part)
-    if isinstance(default, int) or default is None:
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    return raw
 
 
 def main(argv: list[str] | None = None) -> None:
