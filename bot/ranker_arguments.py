@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recommender.study_names import HETREC_SEED, RANKERS
+from recommender.rankers import RANKERS
+from recommender.study_names import HETREC_SEED
 
 
 def add_train_ranker_arguments(parser: argparse.ArgumentParser) -> None:

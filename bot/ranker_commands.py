@@ -1,8 +1,8 @@
 """The logic of `moodwave train-ranker` (refit the Wide & Deep model on every reaction in the
 database and write a new version to the models folder; a running bot swaps it in by itself) and
 `moodwave eval-recs` (the offline evaluation of all rankers on a study: CSV files or the built-in
-HetRec preset), plus `build_widedeep`, which the app wiring calls. `bot/cli.py` adds the arguments
-with `bot.ranker_arguments` and calls `train_ranker` / `eval_recs`.
+HetRec preset). `bot/cli.py` adds the arguments with `bot.ranker_arguments` and calls
+`train_ranker` / `eval_recs`; the app builds its ranker through `recommender.rankers`.
 """
 
 from __future__ import annotations
@@ -11,15 +11,12 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from nlp import Mood
 from recommender.catalog import FEATURE_COLUMNS
 from recommender.evaluation import (
-    RANKERS,
     Interaction,
     StudyConfig,
     build_hetrec_study,
@@ -31,50 +28,10 @@ from recommender.evaluation import (
     write_catalog,
     write_interactions,
 )
-from recommender.ranking import Feedback
+from recommender.rankers import RANKERS
 from recommender.songs import Song
-from recommender.widedeep import Cutoff, ModelFolder, WideDeepConfig, WideDeepRecommender
-from storage.ranker_data import LoggedReaction, RankerData
-
-WIDEDEEP_FOLDER = "widedeep"
-
-
-class DatabaseFeedbackLog:
-    """The `FeedbackLog` over the database: reactions by id, check-in rewards by answer time."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._data = RankerData(engine)
-
-    def feedback_since(self, cutoff: Cutoff) -> list[Feedback]:
-        answered = (
-            datetime.fromisoformat(cutoff.checkin_answered_at)
-            if cutoff.checkin_answered_at
-            else None
-        )
-        rows = self._data.reactions_since(cutoff.reaction_id)
-        rows += self._data.checkin_rewards_since(answered)
-        # Stable sort by time: reactions keep their id order, rewards fall in when they happened.
-        rows.sort(key=lambda r: _naive(r.at))
-        return [_feedback(r) for r in rows]
-
-    def cutoff_now(self) -> Cutoff:
-        answered = self._data.latest_checkin_answer()
-        return Cutoff(self._data.latest_reaction_id(), answered.isoformat() if answered else None)
-
-
-def models_folder(moodwave_home: Path) -> ModelFolder:
-    """Where the Wide & Deep versions live: `$MOODWAVE_HOME/models/widedeep`."""
-    return ModelFolder(moodwave_home / "models" / WIDEDEEP_FOLDER)
-
-
-def build_widedeep(
-    songs: Sequence[Song], engine: Engine, moodwave_home: Path, config: WideDeepConfig | None = None
-) -> WideDeepRecommender:
-    """The product ranker: the latest version in the models folder (or an untrained model, which
-    ranks by mood alone) with every reaction since its cut-off replayed from the database."""
-    return WideDeepRecommender(
-        songs, models_folder(moodwave_home), DatabaseFeedbackLog(engine), config
-    )
+from recommender.widedeep import Cutoff, WideDeepConfig, WideDeepRecommender
+from recommender.widedeep.feedback_log import DatabaseFeedbackLog, models_folder
 
 
 def train_ranker(
@@ -136,11 +93,3 @@ def _export(folder: Path, songs: Sequence[Song], interactions: Sequence[Interact
     folder.mkdir(parents=True, exist_ok=True)
     write_catalog(folder / "catalog.csv", songs, FEATURE_COLUMNS)
     write_interactions(folder / "interactions.csv", interactions)
-
-
-def _feedback(row: LoggedReaction) -> Feedback:
-    return Feedback(row.user_key, row.track_id, Mood(row.valence, row.arousal), row.kind)
-
-
-def _naive(at: datetime) -> datetime:
-    return at.replace(tzinfo=None) if at.tzinfo else at

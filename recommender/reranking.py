@@ -12,7 +12,7 @@ re-ranking.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,8 @@ import numpy.typing as npt
 
 from nlp import Mood
 from recommender.index import MoodIndex
-from recommender.ranking import RankedSong, TasteProfile
+from recommender.modes import mood_path
+from recommender.ranking import RankedSong, RecommendationRequest, TasteProfile
 from recommender.reasons import reason_for
 from recommender.songs import Song
 
@@ -53,6 +54,13 @@ GENRE_WEIGHT = 0.08
 LIKED_TRACK_WEIGHT = 0.05
 SKIPPED_TRACK_PENALTY = 0.1
 
+# Songs gathered near each distinct target of the path; quadrupled while the variety rules leave a
+# playlist short (few artists near a corner of VA space).
+CANDIDATES_PER_TARGET = 200
+
+# A ranker's per-candidate bonus: catalog positions in, one number per position out.
+Bonus = Callable[["IntArray"], "FloatArray"]
+
 
 @dataclass(frozen=True)
 class Candidates:
@@ -84,6 +92,49 @@ class PlaylistShaper:
 
     def positions_of(self, track_id: str) -> list[int]:
         return self._by_track.get(track_id, [])
+
+    def shape(
+        self,
+        request: RecommendationRequest,
+        bonus: Bonus,
+        per_target: int = CANDIDATES_PER_TARGET,
+        also: frozenset[str] = frozenset(),
+        genre_penalty: float = GENRE_REPEAT_PENALTY,
+    ) -> list[RankedSong]:
+        """The playlist for `request` from a ranker's `bonus`: candidates near the mood path, the
+        greedy re-rank, and the pool widened fourfold while the variety rules leave it short."""
+        if request.size <= 0 or not self.songs:
+            return []
+        path = mood_path(request.mood, request.mode, request.size)
+        excluded = self.excluded(request.taste, request.exclude_explicit, also)
+        eligible = len(self.songs) - int(np.count_nonzero(excluded))
+        while True:
+            positions = self.gather(path, excluded, per_target, request.taste)
+            songs = [self.songs[p] for p in positions]
+            bonuses = np.asarray(bonus(positions), dtype=np.float64).reshape(-1)
+            pool = Candidates(positions, bonuses, liked_mask(songs, request.taste))
+            picks = self.pick(path, pool, request.size, genre_penalty)
+            if len(picks) >= request.size or len(positions) >= eligible:
+                break
+            per_target *= 4
+        return self.ranked(picks, path, request.taste, request.mood)
+
+    def score(
+        self, request: RecommendationRequest, track_ids: Sequence[str], bonus: Bonus
+    ) -> list[float]:
+        """Each song's bonus minus its distance to the request's mood (unknown songs: -inf)."""
+        known = [self._by_track.get(t, [None])[0] for t in track_ids]
+        positions = np.asarray([p for p in known if p is not None], dtype=np.int64)
+        fit = np.zeros(0)
+        if len(positions):
+            fit = np.asarray(bonus(positions), dtype=np.float64).reshape(-1)
+            fit = fit - self._distances(positions, request.mood)
+        fits = iter(fit.tolist())
+        return [next(fits) if p is not None else float("-inf") for p in known]
+
+    def _distances(self, positions: IntArray, mood: Mood) -> FloatArray:
+        points = self.index.points[positions]
+        return np.hypot(points[:, 0] - mood.valence, points[:, 1] - mood.arousal)
 
     def excluded(
         self,

@@ -25,23 +25,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlp import Mood
+from recommender import rankers as registry
 from recommender.evaluation.logs import Interaction, Split, by_user
 from recommender.evaluation.metrics import auc, mood_distance, ndcg_at, recall_at
-from recommender.groups import ScoringRecommender
-from recommender.mf import MatrixFactorisationRecommender
 from recommender.modes import Mode
-from recommender.nearest import NearestMoodRecommender
-from recommender.popularity import PopularityRecommender
+from recommender.rankers import RANKERS, RankerSetup
 from recommender.ranking import (
     Feedback,
     LearningRecommender,
     RecommendationRequest,
+    Recommender,
     TasteProfile,
 )
 from recommender.songs import Song
-from recommender.study_names import RANKERS
 from recommender.taste import ReactionSignal, taste_from_reactions
-from recommender.widedeep import WideDeepConfig, WideDeepRecommender
+from recommender.widedeep.config import WideDeepConfig
 
 
 @dataclass(frozen=True)
@@ -65,23 +63,10 @@ class Query:
 
 def build_ranker(
     name: str, songs: Sequence[Song], train: Sequence[Feedback], config: StudyConfig
-) -> ScoringRecommender:
-    """A ranker of this name trained on `train`."""
-    if name == "widedeep":
-        widedeep = WideDeepRecommender(songs, config=config.widedeep)
-        widedeep.train(train)
-        return widedeep
-    if name == "nearest":
-        return NearestMoodRecommender(songs)
-    if name == "popularity":
-        popularity = PopularityRecommender(songs)
-        popularity.fit(train)
-        return popularity
-    if name == "mf":
-        mf = MatrixFactorisationRecommender(songs)
-        mf.fit(train)
-        return mf
-    raise ValueError(f"unknown ranker {name!r}; choose from {', '.join(RANKERS)}")
+) -> Recommender:
+    """A ranker of this name (from the registry) trained on `train`."""
+    setup = RankerSetup(feedback=train, configs={"widedeep": config.widedeep})
+    return registry.build(name, songs, setup)
 
 
 def run_study(
@@ -122,7 +107,7 @@ def run_study(
 
 
 def evaluate(
-    ranker: ScoringRecommender,
+    ranker: Recommender,
     queries: Sequence[Query],
     history: dict[str, list[Interaction]],
     catalog: dict[str, Song],

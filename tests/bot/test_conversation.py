@@ -285,6 +285,9 @@ def test_checkin_that_moved_toward_the_target_rewards_the_playlist(harness: Harn
         def recommend(self, request):  # type: ignore[no-untyped-def]
             return inner.recommend(request)
 
+        def score(self, request, track_ids):  # type: ignore[no-untyped-def]
+            return inner.score(request, track_ids)
+
         def observe(self, feedback: Feedback) -> None:
             seen.append(feedback)
 
