@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -28,6 +29,7 @@ from recommender.evaluation import (
     write_catalog,
     write_interactions,
 )
+from recommender.evaluation.situnes import SITUNES_WIDEDEEP, load_situnes, run_situnes
 from recommender.rankers import RANKERS
 from recommender.songs import Song
 from recommender.widedeep import Cutoff, WideDeepConfig, WideDeepRecommender
@@ -61,10 +63,32 @@ def eval_recs(args: argparse.Namespace, data_dir: Path | None) -> int:
     if unknown:
         print(f"moodwave: unknown ranker(s) {sorted(unknown)}; use {RANKERS}", file=sys.stderr)
         return 2
+    config = StudyConfig(rankers=rankers)
+    hyperparameters = args.widedeep_config or (
+        SITUNES_WIDEDEEP if args.preset == "situnes" else None
+    )
+    if hyperparameters:
+        widedeep = WideDeepConfig.from_json(json.loads(hyperparameters.read_text()))
+        config = StudyConfig(rankers=rankers, widedeep=widedeep)
+    if args.preset and data_dir is None:
+        print(f"moodwave: --preset {args.preset} needs MOODWAVE_DATA_DIR", file=sys.stderr)
+        return 2
+    if args.preset == "situnes":
+        assert data_dir is not None
+        report = run_situnes(
+            load_situnes(data_dir),
+            config,
+            tuple(s.strip() for s in args.splits.split(",") if s.strip()),
+            validate=args.validate,
+            progress=lambda m: print(m, file=sys.stderr),
+        )
+        for split, results in report["splits"].items():
+            print(f"{split}:")
+            print(format_table({"study": report["study"], "rankers": results["rankers"]}))
+        _write(args.json, report)
+        return 0
     if args.preset == "hetrec":
-        if data_dir is None:
-            print("moodwave: --preset hetrec needs MOODWAVE_DATA_DIR", file=sys.stderr)
-            return 2
+        assert data_dir is not None
         study = build_hetrec_study(data_dir, args.seed, args.max_users)
         songs, split = study.songs, split_by_time(study.interactions)
         if args.export:
@@ -80,13 +104,15 @@ def eval_recs(args: argparse.Namespace, data_dir: Path | None) -> int:
     else:
         print("moodwave: give --preset hetrec, or --interactions and --catalog", file=sys.stderr)
         return 2
-    report = run_study(
-        songs, split, StudyConfig(rankers=rankers), progress=lambda m: print(m, file=sys.stderr)
-    )
+    report = run_study(songs, split, config, progress=lambda m: print(m, file=sys.stderr))
     print(format_table(report))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, sort_keys=True))
+    _write(args.json, report)
     return 0
+
+
+def _write(path: Path | None, report: dict[str, Any]) -> None:
+    if path:
+        path.write_text(json.dumps(report, indent=2, sort_keys=True))
 
 
 def _export(folder: Path, songs: Sequence[Song], interactions: Sequence[Interaction]) -> None:

@@ -1,6 +1,7 @@
-"""The popularity ranker: near the mood path, the songs most people liked. A baseline for the offline
+"""The popularity ranker: near the mood path, the most popular songs. A baseline for the offline
 evaluation (it knows nothing personal beyond what the request's taste excludes) and a sanity check
-for the conformance suite. It counts likes and plays as they are observed, so it learns too.
+for the conformance suite. Popularity is the catalog's own (`Song.popularity`, e.g. Spotify's 0-100)
+where the catalog has it; otherwise it counts likes and plays as they are observed, so it learns.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class PopularityRecommender:
         self._songs = self._shaper.songs
         self._counts: defaultdict[str, float] = defaultdict(float)
         self._top = 0.0  # the largest count, kept up to date: read once per candidate
+        popularity = np.asarray([s.popularity for s in self._songs], dtype=np.float64)
+        top = float(popularity.max()) if len(popularity) else 0.0
+        # The catalog's own popularity in [0, 1], or None: count reactions instead.
+        self._prior = POPULARITY_WEIGHT * popularity / top if top > 0 else None
 
     @property
     def strategy(self) -> str:
@@ -56,6 +61,8 @@ class PopularityRecommender:
         return self._shaper.score(request, track_ids, self._bonuses)
 
     def _bonuses(self, positions: IntArray) -> FloatArray:
+        if self._prior is not None:
+            return np.asarray(self._prior[positions], dtype=np.float64)
         return np.asarray([self._bonus(self._songs[p].track_id) for p in positions])
 
     def _bonus(self, track_id: str) -> float:

@@ -54,6 +54,7 @@ REGISTRY: dict[str, RankerEntry] = {
         RankerEntry("nearest", "recommender.nearest", "nearest-mood", serves=True),
         RankerEntry("popularity", "recommender.popularity", "popularity", serves=False),
         RankerEntry("mf", "recommender.mf", "matrix-factorisation", serves=False),
+        RankerEntry("gbdt", "recommender.gbdt", "gradient-boosted-trees", serves=False),
     )
 }
 

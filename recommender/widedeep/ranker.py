@@ -92,8 +92,10 @@ class WideDeepRecommender:
         self._log = feedback_log
         self._clock = clock
         self._lock = threading.RLock()
-        self._catalog_scale = AudioScale.of(self._songs)
-        self._base_table = SongTable.of(self._songs, self._catalog_scale)
+        self._catalog_scale = AudioScale.of(self._songs, self._config.song_features)
+        self._base_table = SongTable.of(
+            self._songs, self._catalog_scale, self._config.song_features
+        )
         self._next_check = clock() + self._config.reload_check_seconds
         latest = models.latest() if models else None
         self._state = self._load(latest) if latest else self._untrained()
@@ -195,7 +197,13 @@ class WideDeepRecommender:
     def _load(self, name: str) -> _State:
         assert self._models is not None
         model, meta = self._models.load(name)
-        state = _State(model, name, self._base_table.rescaled(meta.scale))
+        columns = model.config.song_features
+        table = (
+            self._base_table.rescaled(meta.scale)
+            if columns == self._config.song_features
+            else SongTable.of(self._songs, meta.scale, columns)
+        )
+        state = _State(model, name, table)
         self._replay(state, meta.cutoff)
         return state
 
@@ -242,9 +250,8 @@ class WideDeepRecommender:
         if len(positions) == 0:
             return np.zeros(0)
         moods = np.tile([request.mood.valence, request.mood.arousal], (len(positions), 1))
-        batch = batch_for(
-            state.table, positions, user_keys(request.user_key, len(positions)), moods, self._config
-        )
+        keys = user_keys(request.user_key, len(positions))
+        batch = batch_for(state.table, positions, keys, moods, state.model.config)
         with torch.inference_mode(), torch_threads(self._config.torch_threads):
             return state.model(batch).double().numpy().reshape(-1)
 
