@@ -35,9 +35,16 @@ from nlp.factory import (
     load_text_model,
 )
 from nlp.model_fetch import MPNET
-from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher
-from recommender.arms import Arm, ArmAssigner, RandomSongsRecommender, arm_of, parse_weights
-from recommender.nearest import NearestMoodRecommender
+from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher, rankers
+from recommender.arms import (
+    RANKER_ARMS,
+    Arm,
+    ArmAssigner,
+    RandomSongsRecommender,
+    arm_of,
+    parse_weights,
+)
+from recommender.rankers import RankerSetup
 from recommender.spotify import (
     CallPolicy,
     DeferredOutcome,
@@ -180,11 +187,10 @@ def build_voice(settings: Settings, estimator: MoodEstimator) -> VoiceAnalysis |
 
 
 def build_recommender(settings: Settings, catalog: CatalogSnapshot, store: Store) -> Recommender:
-    if settings.ranker == "nearest":
-        return NearestMoodRecommender(catalog.songs)
-    from bot.ranker_commands import build_widedeep  # torch, as above
-
-    return build_widedeep(catalog.songs, store.ranker_data(), settings.home)
+    """The registry's ranker of `settings.ranker` (its module, torch for Wide & Deep, is imported
+    only when chosen), over the catalog, with its versions under home and its log in the database."""
+    setup = RankerSetup(home=settings.home, data=store.ranker_data())
+    return rankers.build(settings.ranker, catalog.songs, setup)
 
 
 def build_study(
@@ -196,21 +202,20 @@ def build_study(
     if not weights:
         return None
     assigner = ArmAssigner(weights, settings.research_seed)
-    rankers: dict[Arm, Recommender] = {Arm.RANDOM: RandomSongsRecommender(catalog.songs)}
-    for arm in (Arm.WIDE_DEEP, Arm.NEAREST):
+    arms: dict[Arm, Recommender] = {Arm.RANDOM: RandomSongsRecommender(catalog.songs)}
+    for arm in RANKER_ARMS:
         if arm_of(production) == arm.value:
-            rankers[arm] = production
+            arms[arm] = production
         elif arm in assigner.arms:
-            kind = "nearest" if arm is Arm.NEAREST else "widedeep"
-            rankers[arm] = build_recommender(
-                settings.model_copy(update={"ranker": kind}), catalog, store
+            arms[arm] = build_recommender(
+                settings.model_copy(update={"ranker": arm.value}), catalog, store
             )
     log.info(
         "research arms: %s (seed %r)",
         ", ".join(f"{a.value} {w:.0%}" for a, w in assigner.weights.items()),
         settings.research_seed,
     )
-    return Study(assigner, rankers)
+    return Study(assigner, arms)
 
 
 def spotify_config(settings: Settings) -> SpotifyConfig | None:

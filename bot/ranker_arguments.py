@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recommender.study_names import HETREC_SEED, RANKERS
+from recommender.rankers import RANKERS
+from recommender.study_names import HETREC_SEED, SITUNES_SPLITS
 
 
 def add_train_ranker_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +17,26 @@ def add_train_ranker_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_eval_recs_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", choices=["hetrec"], help="the built-in study instead of files")
+    parser.add_argument(
+        "--preset",
+        choices=["hetrec", "situnes"],
+        help="a built-in study instead of files: hetrec (simulated moods), situnes (real ratings)",
+    )
+    parser.add_argument(
+        "--splits",
+        default=",".join(SITUNES_SPLITS),
+        help=f"situnes: comma-separated subset of {','.join(SITUNES_SPLITS)}",
+    )
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="situnes: judge on a validation slice of each training part, never the test part",
+    )
+    parser.add_argument(
+        "--widedeep-config",
+        type=Path,
+        help="JSON of Wide & Deep hyperparameters (situnes default: widedeep/presets/situnes.json)",
+    )
     parser.add_argument("--interactions", type=Path, help="interaction log CSV (see docs)")
     parser.add_argument("--catalog", type=Path, help="catalog CSV (see docs)")
     parser.add_argument("--test-interactions", type=Path, help="test log CSV (default: last 20%%)")

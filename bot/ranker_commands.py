@@ -1,8 +1,8 @@
 """The logic of `moodwave train-ranker` (refit the Wide & Deep model on every reaction in the
 database and write a new version to the models folder; a running bot swaps it in by itself) and
 `moodwave eval-recs` (the offline evaluation of all rankers on a study: CSV files or the built-in
-HetRec preset), plus `build_widedeep`, which the app wiring calls. `bot/cli.py` adds the arguments
-with `bot.ranker_arguments` and calls `train_ranker` / `eval_recs`.
+HetRec preset). `bot/cli.py` adds the arguments with `bot.ranker_arguments` and calls
+`train_ranker` / `eval_recs`; the app builds its ranker through `recommender.rankers`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from nlp import Mood
 from recommender.catalog import FEATURE_COLUMNS
 from recommender.evaluation import (
-    RANKERS,
     Interaction,
     StudyConfig,
     build_hetrec_study,
@@ -29,53 +27,12 @@ from recommender.evaluation import (
     write_catalog,
     write_interactions,
 )
-from recommender.ranking import Feedback
+from recommender.evaluation.situnes import SITUNES_WIDEDEEP, load_situnes, run_situnes
+from recommender.rankers import RANKERS
 from recommender.songs import Song
-from recommender.widedeep import Cutoff, ModelFolder, WideDeepConfig, WideDeepRecommender
-from storage.ranker_data import LoggedReaction, RankerData
-
-WIDEDEEP_FOLDER = "widedeep"
-
-
-class DatabaseFeedbackLog:
-    """The `FeedbackLog` over the database: reactions by id, check-in rewards by answer time."""
-
-    def __init__(self, data: RankerData) -> None:
-        self._data = data
-
-    def feedback_since(self, cutoff: Cutoff) -> list[Feedback]:
-        answered = (
-            datetime.fromisoformat(cutoff.checkin_answered_at)
-            if cutoff.checkin_answered_at
-            else None
-        )
-        rows = self._data.reactions_since(cutoff.reaction_id)
-        rows += self._data.checkin_rewards_since(answered)
-        # Stable sort by time: reactions keep their id order, rewards fall in when they happened.
-        rows.sort(key=lambda r: _naive(r.at))
-        return [_feedback(r) for r in rows]
-
-    def cutoff_now(self) -> Cutoff:
-        answered = self._data.latest_checkin_answer()
-        return Cutoff(self._data.latest_reaction_id(), answered.isoformat() if answered else None)
-
-
-def models_folder(moodwave_home: Path) -> ModelFolder:
-    """Where the Wide & Deep versions live: `$MOODWAVE_HOME/models/widedeep`."""
-    return ModelFolder(moodwave_home / "models" / WIDEDEEP_FOLDER)
-
-
-def build_widedeep(
-    songs: Sequence[Song],
-    data: RankerData,
-    moodwave_home: Path,
-    config: WideDeepConfig | None = None,
-) -> WideDeepRecommender:
-    """The product ranker: the latest version in the models folder (or an untrained model, which
-    ranks by mood alone) with every reaction since its cut-off replayed from the database."""
-    return WideDeepRecommender(
-        songs, models_folder(moodwave_home), DatabaseFeedbackLog(data), config
-    )
+from recommender.widedeep import Cutoff, WideDeepConfig, WideDeepRecommender
+from recommender.widedeep.feedback_log import DatabaseFeedbackLog, models_folder
+from storage.ranker_data import RankerData
 
 
 def train_ranker(
@@ -105,10 +62,32 @@ def eval_recs(args: argparse.Namespace, data_dir: Path | None) -> int:
     if unknown:
         print(f"moodwave: unknown ranker(s) {sorted(unknown)}; use {RANKERS}", file=sys.stderr)
         return 2
+    config = StudyConfig(rankers=rankers)
+    hyperparameters = args.widedeep_config or (
+        SITUNES_WIDEDEEP if args.preset == "situnes" else None
+    )
+    if hyperparameters:
+        widedeep = WideDeepConfig.from_json(json.loads(hyperparameters.read_text()))
+        config = StudyConfig(rankers=rankers, widedeep=widedeep)
+    if args.preset and data_dir is None:
+        print(f"moodwave: --preset {args.preset} needs MOODWAVE_DATA_DIR", file=sys.stderr)
+        return 2
+    if args.preset == "situnes":
+        assert data_dir is not None
+        report = run_situnes(
+            load_situnes(data_dir),
+            config,
+            tuple(s.strip() for s in args.splits.split(",") if s.strip()),
+            validate=args.validate,
+            progress=lambda m: print(m, file=sys.stderr),
+        )
+        for split, results in report["splits"].items():
+            print(f"{split}:")
+            print(format_table({"study": report["study"], "rankers": results["rankers"]}))
+        _write(args.json, report)
+        return 0
     if args.preset == "hetrec":
-        if data_dir is None:
-            print("moodwave: --preset hetrec needs MOODWAVE_DATA_DIR", file=sys.stderr)
-            return 2
+        assert data_dir is not None
         study = build_hetrec_study(data_dir, args.seed, args.max_users)
         songs, split = study.songs, split_by_time(study.interactions)
         if args.export:
@@ -124,24 +103,18 @@ def eval_recs(args: argparse.Namespace, data_dir: Path | None) -> int:
     else:
         print("moodwave: give --preset hetrec, or --interactions and --catalog", file=sys.stderr)
         return 2
-    report = run_study(
-        songs, split, StudyConfig(rankers=rankers), progress=lambda m: print(m, file=sys.stderr)
-    )
+    report = run_study(songs, split, config, progress=lambda m: print(m, file=sys.stderr))
     print(format_table(report))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, sort_keys=True))
+    _write(args.json, report)
     return 0
+
+
+def _write(path: Path | None, report: dict[str, Any]) -> None:
+    if path:
+        path.write_text(json.dumps(report, indent=2, sort_keys=True))
 
 
 def _export(folder: Path, songs: Sequence[Song], interactions: Sequence[Interaction]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     write_catalog(folder / "catalog.csv", songs, FEATURE_COLUMNS)
     write_interactions(folder / "interactions.csv", interactions)
-
-
-def _feedback(row: LoggedReaction) -> Feedback:
-    return Feedback(row.user_key, row.track_id, Mood(row.valence, row.arousal), row.kind)
-
-
-def _naive(at: datetime) -> datetime:
-    return at.replace(tzinfo=None) if at.tzinfo else at

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     # Encrypts stored Spotify tokens and signs OAuth state; the previous key is kept while rotating.
     secret_key: SecretStr | None = None
     secret_key_previous: SecretStr | None = None
-    ranker: Literal["widedeep", "nearest"] = "widedeep"
+    ranker: str = "widedeep"  # a ranker of the registry that the bot serves (widedeep, nearest)
 
     # "student" (the distilled MiniLM, small and fast: the default), "teacher" (the LoRA-tuned
     # all-mpnet-base-v2, for the inference worker; needs `moodwave models fetch mpnet`) or
@@ -129,6 +129,15 @@ class Settings(BaseSettings):
     @classmethod
     def _friendly_duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("ranker")
+    @classmethod
+    def _served_ranker(cls, value: str) -> str:
+        from recommender.rankers import SERVED
+
+        if value not in SERVED:
+            raise ValueError(f"unknown ranker {value!r}; the bot serves {', '.join(SERVED)}")
+        return value
 
     @field_validator("research_arms")
     @classmethod

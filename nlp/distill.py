@@ -103,6 +103,13 @@ def distil(
             f"the student's targets {config.targets} must include the teacher's {teacher.targets}"
         )
     labelled = teacher_labels(teacher, data_dir, cache, log, max_texts)
+    if config.distill_examples is not None and config.distill_examples < len(labelled.texts):
+        keep = np.sort(
+            np.random.default_rng(config.seed).permutation(len(labelled.texts))[
+                : config.distill_examples
+            ]
+        )
+        labelled = Split([labelled.texts[i] for i in keep], labelled.gold[keep])
     # The teacher's columns in the student's order; targets the teacher lacks stay missing (NaN).
     gold = np.full((len(labelled.texts), len(config.targets)), np.nan)
     for column, name in enumerate(teacher.targets):

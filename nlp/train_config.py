@@ -70,6 +70,8 @@ class TrainConfig:
     evals_per_epoch: int = 1
     # Distillation (nlp.distill): the weight of a row labelled by the teacher against a gold row.
     distill_weight: float = 1.0
+    # A seeded subset of the teacher-labelled pool per run (None: all of it).
+    distill_examples: int | None = None
     # Chat-domain auxiliary targets: this many GoEmotions train comments (seeded subset) join the
     # training rows, with `chat_V` and `chat_A` (their labels' word moods, nlp.goemotions) as
     # targets and the EmoBank targets missing; list chat_V, chat_A in `targets` to use them.

@@ -17,11 +17,13 @@ every assignment, and the draw itself is stored with the recommendation.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from recommender.rankers import name_of_strategy
 from recommender.ranking import RankedSong, RecommendationRequest, Recommender
 from recommender.songs import Song
 
@@ -37,15 +39,15 @@ class Arm(StrEnum):
         return self is not Arm.CHECKIN_ONLY
 
 
-# The arm each production ranker stands for, by its `strategy` (literal here so that choosing an arm
-# does not import torch; tests/recommender/test_arms.py checks them against the rankers).
-ARM_OF_STRATEGY = {"wide-deep": Arm.WIDE_DEEP, "nearest-mood": Arm.NEAREST}
+# The arms served by the registry's ranker of the same name.
+RANKER_ARMS = (Arm.WIDE_DEEP, Arm.NEAREST)
 
 
 def arm_of(ranker: Recommender) -> str:
-    """The arm a recommendation by this ranker belongs to (its strategy, if it is no arm)."""
-    arm = ARM_OF_STRATEGY.get(ranker.strategy)
-    return arm.value if arm is not None else ranker.strategy
+    """The arm a recommendation by this ranker belongs to (its strategy, if it is no arm): the
+    registry names the ranker by its strategy, and a ranker arm is called as its ranker."""
+    name = name_of_strategy(ranker.strategy)
+    return name if name in {a.value for a in RANKER_ARMS} else ranker.strategy
 
 
 def parse_weights(text: str) -> dict[Arm, float]:
@@ -127,6 +129,9 @@ class RandomSongsRecommender:
     def __init__(self, songs: Sequence[Song], seed: str = "moodwave") -> None:
         self._songs = list(songs)
         self._seed = seed
+        self._by_track: dict[str, Song] = {}
+        for song in self._songs:
+            self._by_track.setdefault(song.track_id, song)
 
     @property
     def strategy(self) -> str:
@@ -135,6 +140,16 @@ class RandomSongsRecommender:
     @property
     def version(self) -> str:
         return VERSION_RANDOM
+
+    def score(self, request: RecommendationRequest, track_ids: Sequence[str]) -> list[float]:
+        """No preference of its own: minus each song's distance to the mood (unknown: -inf)."""
+        mood = request.mood
+        return [
+            -math.hypot(s.valence - mood.valence, s.arousal - mood.arousal)
+            if (s := self._by_track.get(t)) is not None
+            else float("-inf")
+            for t in track_ids
+        ]
 
     def recommend(self, request: RecommendationRequest) -> list[RankedSong]:
         if request.size <= 0 or not self._songs:

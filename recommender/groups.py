@@ -17,7 +17,6 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Protocol
 
 from nlp import Mood
 from recommender.modes import mood_path
@@ -36,15 +35,9 @@ class GroupStrategy(StrEnum):
     FAIR_TURNS = "fair-turns"
 
 
-class ScoringRecommender(Recommender, Protocol):
-    """A ranker that can also score given songs for one request (higher: better)."""
-
-    def score(self, request: RecommendationRequest, track_ids: Sequence[str]) -> list[float]: ...
-
-
 def group_playlist(
     members: Sequence[RecommendationRequest],
-    ranker: ScoringRecommender,
+    ranker: Recommender,
     strategy: GroupStrategy = GroupStrategy.LEAST_MISERY,
     size: int = 10,
 ) -> list[RankedSong]:
@@ -114,7 +107,7 @@ def _pick(
 
 
 def _liking_of(
-    ranker: ScoringRecommender, member: RecommendationRequest, track_ids: list[str]
+    ranker: Recommender, member: RecommendationRequest, track_ids: list[str]
 ) -> list[float]:
     """The ranker's predicted probability of liking when it has one (`predict`), else `_liking`."""
     predict = getattr(ranker, "predict", None)

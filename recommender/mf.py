@@ -17,14 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from recommender.modes import mood_path
+from recommender.rankers import RankerSetup
 from recommender.ranking import Feedback, RankedSong, RecommendationRequest
-from recommender.reranking import Candidates, PlaylistShaper, liked_mask, mood_distance
+from recommender.reranking import IntArray, PlaylistShaper
 from recommender.songs import Song
 
 STRATEGY = "matrix-factorisation"
 VERSION = "als-v1"
-CANDIDATES_PER_TARGET = 200
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -100,36 +99,17 @@ class MatrixFactorisationRecommender:
             self._refresh_mean()
 
     def recommend(self, request: RecommendationRequest) -> list[RankedSong]:
-        if request.size <= 0 or not self._songs:
-            return []
-        path = mood_path(request.mood, request.mode, request.size)
-        excluded = self._shaper.excluded(request.taste, request.exclude_explicit)
-        eligible = len(self._songs) - int(np.count_nonzero(excluded))
-        user = self._user(request.user_key)
-        per_target = CANDIDATES_PER_TARGET
-        while True:
-            positions = self._shaper.gather(path, excluded, per_target, request.taste)
-            bonus = self._config.score_weight * (self._items[positions] @ user)
-            songs = [self._songs[p] for p in positions]
-            pool = Candidates(positions, bonus.reshape(-1), liked_mask(songs, request.taste))
-            picks = self._shaper.pick(path, pool, request.size)
-            if len(picks) >= request.size or len(positions) >= eligible:
-                break
-            per_target *= 4
-        return self._shaper.ranked(picks, path, request.taste, request.mood)
+        return self._shaper.shape(request, lambda positions: self._fit(positions, request))
 
     def score(self, request: RecommendationRequest, track_ids: Sequence[str]) -> list[float]:
+        return self._shaper.score(
+            request, track_ids, lambda positions: self._fit(positions, request)
+        )
+
+    def _fit(self, positions: IntArray, request: RecommendationRequest) -> FloatArray:
+        """The factor score of each candidate for this person, in units of VA distance."""
         user = self._user(request.user_key)
-        scores = []
-        for track_id in track_ids:
-            column = self._column.get(track_id)
-            if column is None:
-                scores.append(float("-inf"))
-                continue
-            fit = float(self._items[column] @ user)
-            song = self._songs[column]
-            scores.append(self._config.score_weight * fit - mood_distance(song, request.mood))
-        return scores
+        return np.asarray(self._config.score_weight * (self._items[positions] @ user))
 
     def _record(self, feedback: Feedback) -> bool:
         column = self._column.get(feedback.track_id)
@@ -168,3 +148,10 @@ class MatrixFactorisationRecommender:
         a = gram + (y.T * (confidence - 1.0)) @ y
         b = (y.T * confidence) @ preference
         return np.asarray(np.linalg.solve(a, b), dtype=np.float64)
+
+
+def build(songs: Sequence[Song], setup: RankerSetup) -> MatrixFactorisationRecommender:
+    """The registry's factory: ALS on `setup.feedback`."""
+    ranker = MatrixFactorisationRecommender(songs, setup.config("mf"))
+    ranker.fit(setup.feedback)
+    return ranker

@@ -13,17 +13,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from recommender.modes import mood_path
+from recommender.rankers import RankerSetup
 from recommender.ranking import RankedSong, RecommendationRequest
-from recommender.reranking import Candidates, PlaylistShaper, liked_mask, mood_distance, taste_bonus
+from recommender.reranking import FloatArray, IntArray, PlaylistShaper, taste_bonus
 from recommender.songs import Song
 
 STRATEGY = "nearest-mood"
 VERSION = "nearest-v1"
-
-# Songs gathered near each distinct target of the path; quadrupled when the variety rules leave a
-# playlist short (few artists near a corner of VA space).
-CANDIDATES_PER_TARGET = 200
 
 
 class NearestMoodRecommender:
@@ -50,30 +46,20 @@ class NearestMoodRecommender:
         return self._songs[positions[0]] if positions else None
 
     def recommend(self, request: RecommendationRequest) -> list[RankedSong]:
-        if request.size <= 0 or not self._songs:
-            return []
-        path = mood_path(request.mood, request.mode, request.size)
-        excluded = self._shaper.excluded(request.taste, request.exclude_explicit)
-        eligible = len(self._songs) - int(np.count_nonzero(excluded))
-        per_target = CANDIDATES_PER_TARGET
-        while True:
-            positions = self._shaper.gather(path, excluded, per_target, request.taste)
-            songs = [self._songs[p] for p in positions]
-            bonus = np.asarray([taste_bonus(s, request.taste) for s in songs], dtype=np.float64)
-            pool = Candidates(positions, bonus.reshape(-1), liked_mask(songs, request.taste))
-            picks = self._shaper.pick(path, pool, request.size)
-            if len(picks) >= request.size or len(positions) >= eligible:
-                break
-            per_target *= 4
-        return self._shaper.ranked(picks, path, request.taste, request.mood)
+        return self._shaper.shape(request, lambda positions: self._taste(positions, request))
 
     def score(self, request: RecommendationRequest, track_ids: Sequence[str]) -> list[float]:
         """How well each song fits this request: minus its distance to the mood, plus taste."""
-        scores = []
-        for track_id in track_ids:
-            song = self.song(track_id)
-            if song is None:
-                scores.append(float("-inf"))
-                continue
-            scores.append(taste_bonus(song, request.taste) - mood_distance(song, request.mood))
-        return scores
+        return self._shaper.score(
+            request, track_ids, lambda positions: self._taste(positions, request)
+        )
+
+    def _taste(self, positions: IntArray, request: RecommendationRequest) -> FloatArray:
+        return np.asarray(
+            [taste_bonus(self._songs[p], request.taste) for p in positions], dtype=np.float64
+        )
+
+
+def build(songs: Sequence[Song], setup: RankerSetup) -> NearestMoodRecommender:
+    """The registry's factory: nothing to fit."""
+    return NearestMoodRecommender(songs)

@@ -7,6 +7,7 @@ function of its inputs and can be tested without a database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -66,7 +67,9 @@ class RankedSong:
 
 @runtime_checkable
 class Recommender(Protocol):
-    """Ranks catalog songs for one request. `strategy` and `version` are stored with each list."""
+    """Ranks catalog songs for one request, and scores given songs for it (higher: better; a song
+    not in its catalog: -inf), which group playlists and the offline AUC read. `strategy` and
+    `version` are stored with each list."""
 
     @property
     def strategy(self) -> str: ...
@@ -75,6 +78,8 @@ class Recommender(Protocol):
     def version(self) -> str: ...
 
     def recommend(self, request: RecommendationRequest) -> list[RankedSong]: ...
+
+    def score(self, request: RecommendationRequest, track_ids: Sequence[str]) -> list[float]: ...
 
 
 @runtime_checkable

@@ -6,6 +6,7 @@ toward calmer"). Pure functions of plain data, so every ranker can share them an
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from nlp import Mood
 from recommender.ranking import TasteProfile
@@ -56,6 +57,61 @@ def reason_for(song: Song, taste: TasteProfile, target: Mood, current: Mood | No
     genre = song.genres[0] if song.genres else ""
     head = f"{mood_words(song.valence, song.arousal)} {genre}".strip()
     return f"{head}, {_tie(song, taste, target, current)}"
+
+
+def reasons_for(
+    songs: Sequence[Song],
+    taste: TasteProfile,
+    targets: Sequence[Mood],
+    current: Mood,
+    new: Sequence[bool] = (),
+) -> list[str]:
+    """One reason per song of a playlist, no two alike: each song takes the most telling tie not
+    used yet (this song or artist you liked, your genre, "something new for you" for a song
+    outside your known taste, the step it takes, its energy or tempo against your mood), and the
+    artist's name as the last resort (artists do not repeat within a list)."""
+    used: set[str] = set()
+    reasons = []
+    for i, (song, target) in enumerate(zip(songs, targets, strict=True)):
+        genre = song.genres[0] if song.genres else ""
+        head = f"{mood_words(song.valence, song.arousal)} {genre}".strip()
+        ties = _ties(song, taste, target, current, i < len(new) and new[i])
+        line = next((r for t in ties if (r := f"{head}, {t}") not in used), None)
+        if line is None:
+            line = f"{head}, by {song.artist}"
+        used.add(line)
+        reasons.append(line)
+    return reasons
+
+
+def _ties(song: Song, taste: TasteProfile, target: Mood, current: Mood, new: bool) -> list[str]:
+    ties = []
+    if song.track_id in taste.liked_tracks:
+        ties.append("you liked this one before")
+    if taste.artist_weight(song.artist) > 0:
+        ties.append(f"you liked {song.artist}")
+    liked_genre = next((g for g in song.genres if taste.genre_affinity.get(g, 0.0) > 0), None)
+    if liked_genre is not None:
+        ties.append(f"you like {liked_genre}")
+    if new:
+        ties.append("something new for you")
+    if target.distance_to(current) >= STEP:
+        ties.append(f"a step toward {_direction(current, target)}")
+    if _distance(song, target) <= CLOSE:
+        ties.append("close to how you feel")
+    ties.append(_energy(song, current))
+    tempo = song.features.get("tempo")
+    if tempo and tempo > 0:
+        ties.append(f"{tempo:.0f} beats a minute, {_energy(song, current)}")
+    return ties
+
+
+def _energy(song: Song, current: Mood) -> str:
+    gap = song.arousal - current.arousal
+    if abs(gap) < STEP / 2:
+        return "about your energy"
+    size = "a lot " if abs(gap) >= 2 * CLOSE else "a little " if abs(gap) < CLOSE else ""
+    return f"{size}{'more' if gap > 0 else 'less'} energetic than you feel"
 
 
 def _tie(song: Song, taste: TasteProfile, target: Mood, current: Mood | None) -> str:

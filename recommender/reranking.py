@@ -12,7 +12,7 @@ re-ranking.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,8 +20,9 @@ import numpy.typing as npt
 
 from nlp import Mood
 from recommender.index import MoodIndex
-from recommender.ranking import RankedSong, TasteProfile
-from recommender.reasons import reason_for
+from recommender.modes import mood_path
+from recommender.ranking import RankedSong, RecommendationRequest, TasteProfile
+from recommender.reasons import reasons_for
 from recommender.songs import Song
 
 IntArray = npt.NDArray[np.int64]
@@ -39,6 +40,13 @@ GENRE_MEMORY = 3
 # penalty: they told us what they want.
 GENRE_FOCUS = 0.8
 GENRE_FOCUS_EVIDENCE = 2.0  # summed positive genre affinity (about four likes) before we believe it
+# At most this share of a list from one genre, unless the person leans to it: its affinity is at
+# least GENRE_LEAN (about ten recent likes; one like adds 0.5), which lifts the cap for it.
+GENRE_CAP_SHARE = 0.4
+GENRE_LEAN = 4.0
+# Every EXPLORE_EVERY-th position (the 5th, the 10th) goes to the best song outside the person's
+# known taste (no liked artist or genre), once they have one: "something new for you".
+EXPLORE_EVERY = 5
 
 # Besides the songs nearest the path, songs by artists the person likes within this VA distance of
 # a target join the pool (at most PERSONAL_CANDIDATES, nearest first): a favourite artist's song a
@@ -53,6 +61,20 @@ GENRE_WEIGHT = 0.08
 LIKED_TRACK_WEIGHT = 0.05
 SKIPPED_TRACK_PENALTY = 0.1
 
+# Songs gathered near each distinct target of the path; quadrupled while the variety rules leave a
+# playlist short (few artists near a corner of VA space).
+CANDIDATES_PER_TARGET = 200
+
+# A ranker's per-candidate bonus: catalog positions in, one number per position out.
+Bonus = Callable[["IntArray"], "FloatArray"]
+
+
+@dataclass(frozen=True)
+class Pick:
+    position: int  # in the catalog
+    score: float
+    new: bool = False  # taken for the exploration share
+
 
 @dataclass(frozen=True)
 class Candidates:
@@ -61,6 +83,8 @@ class Candidates:
     positions: IntArray
     bonus: FloatArray  # the ranker's score, added to minus the distance to each position's target
     liked: BoolArray
+    new: BoolArray | None = None  # outside the person's known taste (None: no taste known yet)
+    uncapped: frozenset[int] = frozenset()  # genre codes the person leans to: no share cap
 
 
 class PlaylistShaper:
@@ -76,7 +100,9 @@ class PlaylistShaper:
         self._codes_by_folded_artist: dict[str, list[int]] = {}
         for code, name in enumerate(self.artist_names):
             self._codes_by_folded_artist.setdefault(name.casefold(), []).append(code)
-        _, self.genre_codes = codes([s.genres[0] if s.genres else "" for s in self.songs])
+        self.genre_names, self.genre_codes = codes(
+            [s.genres[0] if s.genres else "" for s in self.songs]
+        )
         order = np.argsort(self.artist_codes, kind="stable")
         bounds = np.searchsorted(self.artist_codes[order], np.arange(len(self.artist_names) + 1))
         self._by_artist = [order[bounds[c] : bounds[c + 1]] for c in range(len(self.artist_names))]
@@ -84,6 +110,60 @@ class PlaylistShaper:
 
     def positions_of(self, track_id: str) -> list[int]:
         return self._by_track.get(track_id, [])
+
+    def shape(
+        self,
+        request: RecommendationRequest,
+        bonus: Bonus,
+        per_target: int = CANDIDATES_PER_TARGET,
+        also: frozenset[str] = frozenset(),
+        genre_penalty: float = GENRE_REPEAT_PENALTY,
+    ) -> list[RankedSong]:
+        """The playlist for `request` from a ranker's `bonus`: candidates near the mood path, the
+        greedy re-rank, and the pool widened fourfold while the variety rules leave it short."""
+        if request.size <= 0 or not self.songs:
+            return []
+        path = mood_path(request.mood, request.mode, request.size)
+        excluded = self.excluded(request.taste, request.exclude_explicit, also)
+        eligible = len(self.songs) - int(np.count_nonzero(excluded))
+        while True:
+            positions = self.gather(path, excluded, per_target, request.taste)
+            songs = [self.songs[p] for p in positions]
+            bonuses = np.asarray(bonus(positions), dtype=np.float64).reshape(-1)
+            pool = Candidates(
+                positions,
+                bonuses,
+                liked_mask(songs, request.taste),
+                None if request.taste.is_empty else new_mask(songs, request.taste),
+                self._leaning(request.taste),
+            )
+            picks = self.pick(path, pool, request.size, genre_penalty)
+            if len(picks) >= request.size or len(positions) >= eligible:
+                break
+            per_target *= 4
+        return self.ranked(picks, path, request.taste, request.mood)
+
+    def _leaning(self, taste: TasteProfile) -> frozenset[int]:
+        """Codes of the genres this person's reactions show a strong, repeated taste for."""
+        strong = {g for g, w in taste.genre_affinity.items() if w >= GENRE_LEAN}
+        return frozenset(c for c, name in enumerate(self.genre_names) if name in strong)
+
+    def score(
+        self, request: RecommendationRequest, track_ids: Sequence[str], bonus: Bonus
+    ) -> list[float]:
+        """Each song's bonus minus its distance to the request's mood (unknown songs: -inf)."""
+        known = [self._by_track.get(t, [None])[0] for t in track_ids]
+        positions = np.asarray([p for p in known if p is not None], dtype=np.int64)
+        fit = np.zeros(0)
+        if len(positions):
+            fit = np.asarray(bonus(positions), dtype=np.float64).reshape(-1)
+            fit = fit - self._distances(positions, request.mood)
+        fits = iter(fit.tolist())
+        return [next(fits) if p is not None else float("-inf") for p in known]
+
+    def _distances(self, positions: IntArray, mood: Mood) -> FloatArray:
+        points = self.index.points[positions]
+        return np.hypot(points[:, 0] - mood.valence, points[:, 1] - mood.arousal)
 
     def excluded(
         self,
@@ -148,54 +228,80 @@ class PlaylistShaper:
         pool: Candidates,
         size: int,
         genre_penalty: float = GENRE_REPEAT_PENALTY,
-    ) -> list[tuple[int, float]]:
-        """Greedy: each position takes the best-scoring candidate the variety rules still allow."""
+    ) -> list[Pick]:
+        """Greedy: each position takes the best-scoring candidate the variety rules still allow:
+        no artist twice, at most `GENRE_CAP_SHARE` of the list from one genre (unless the person
+        leans to it), a penalty for the genres of the last few picks, and every `EXPLORE_EVERY`-th
+        position from outside the person's known taste while such songs are left."""
         points = self.index.points[pool.positions]
         artists = self.artist_codes[pool.positions]
         genres = self.genre_codes[pool.positions]
         taken = np.zeros(len(pool.positions), dtype=bool)
         artist_taken = np.zeros(len(self.artist_names), dtype=bool)
+        genre_count = np.zeros(len(self.genre_names), dtype=np.int64)
+        capped = np.ones(len(self.genre_names), dtype=bool)
+        capped[list(pool.uncapped)] = False
+        genre_cap = max(1, math.floor(GENRE_CAP_SHARE * size))
         liked_left = max(1, size // LIKED_TRACK_EVERY)
         recent_genres: list[int] = []
-        picks: list[tuple[int, float]] = []
-        for target in path[:size]:
+        picks: list[Pick] = []
+        for slot, target in enumerate(path[:size]):
             distance = np.hypot(points[:, 0] - target.valence, points[:, 1] - target.arousal)
             score = pool.bonus - distance
             for genre in recent_genres[-GENRE_MEMORY:]:
                 score = score - genre_penalty * (genres == genre)
             blocked = taken | artist_taken[artists] | (pool.liked & (liked_left <= 0))
+            full = blocked | (capped[genres] & (genre_count[genres] >= genre_cap))
+            if np.any(~full):  # the genre cap gives way only when nothing else is left
+                blocked = full
+            explore = pool.new is not None and slot % EXPLORE_EVERY == EXPLORE_EVERY - 1
+            if explore and pool.new is not None and np.any(~blocked & pool.new):
+                blocked = blocked | ~pool.new
+            else:
+                explore = False
             score = np.where(blocked, -np.inf, score)
             if len(score) == 0 or not np.isfinite(score.max()):
                 break  # nothing left that the rules allow; a shorter list beats a repeated artist
             best = int(np.argmax(score))  # first of equal scores: the lowest catalog position
             taken[best] = True
             artist_taken[artists[best]] = True
+            genre_count[genres[best]] += 1
             liked_left -= int(pool.liked[best])
             recent_genres.append(int(genres[best]))
-            picks.append((int(pool.positions[best]), float(score[best])))
+            picks.append(Pick(int(pool.positions[best]), float(score[best]), explore))
         return picks
 
     def ranked(
         self,
-        picks: Sequence[tuple[int, float]],
+        picks: Sequence[Pick],
         path: Sequence[Mood],
         taste: TasteProfile,
         mood: Mood,
     ) -> list[RankedSong]:
-        """The picks as ranked songs, each with its position's target and a one-line reason."""
+        """The picks as ranked songs, each with its position's target and its own reason."""
+        songs = [self.songs[p.position] for p in picks]
+        targets = list(path[: len(picks)])
+        reasons = reasons_for(songs, taste, targets, mood, [p.new for p in picks])
         return [
-            RankedSong(
-                song=self.songs[position],
-                score=score,
-                reason=reason_for(self.songs[position], taste, target, mood),
-                target=target,
-            )
-            for (position, score), target in zip(picks, path[: len(picks)], strict=True)
+            RankedSong(song=song, score=pick.score, reason=reason, target=target)
+            for song, pick, reason, target in zip(songs, picks, reasons, targets, strict=True)
         ]
 
 
 def liked_mask(songs: Sequence[Song], taste: TasteProfile) -> BoolArray:
     return np.asarray([s.track_id in taste.liked_tracks for s in songs], dtype=bool).reshape(-1)
+
+
+def new_mask(songs: Sequence[Song], taste: TasteProfile) -> BoolArray:
+    """Songs outside the person's known taste: no liked artist, no liked genre."""
+    return np.asarray(
+        [
+            taste.artist_weight(s.artist) <= 0
+            and all(taste.genre_affinity.get(g, 0.0) <= 0 for g in s.genres)
+            for s in songs
+        ],
+        dtype=bool,
+    ).reshape(-1)
 
 
 def taste_bonus(song: Song, taste: TasteProfile) -> float:

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from bot.core import replies
 from bot.core.events import ChatKind, Outgoing
 from bot.core.study import GROUP_ARM, Treatment
 from nlp import Mood
 from recommender import Mode, RankedSong, RecommendationRequest
-from recommender.groups import GroupStrategy, ScoringRecommender, group_playlist
+from recommender.groups import GroupStrategy, group_playlist
 from storage import DueMix
 from storage.models import Chat, MoodReport, User
 
@@ -118,16 +118,8 @@ class GroupMixes:
     def _rank(
         self, requests: Sequence[RecommendationRequest], strategy: GroupStrategy
     ) -> list[RankedSong]:
-        ranker = self.conversation.recommender
-        if callable(getattr(ranker, "score", None)):
-            scoring = cast(ScoringRecommender, ranker)
-            return group_playlist(requests, scoring, strategy, requests[0].size)
-        # A ranker that cannot score others' songs: the group's mean mood, the first member's taste.
-        first = requests[0]
-        group = RecommendationRequest(
-            _mean([r.mood for r in requests]), first.mode, first.taste, first.size, first.user_key
-        )
-        return ranker.recommend(group)
+        ranker = self.conversation.recommender  # every `Recommender` scores songs
+        return group_playlist(requests, ranker, strategy, requests[0].size)
 
 
 def _strategy(args: tuple[str, ...]) -> GroupStrategy | None:

@@ -41,6 +41,7 @@ class Interaction:
     reaction: str
     valence_before: float | None = None
     arousal_before: float | None = None
+    rating: float | None = None  # the rating the reaction came from, when the log had one
 
     @property
     def mood(self) -> Mood:
@@ -49,6 +50,12 @@ class Interaction:
     @property
     def positive(self) -> bool:
         return self.reaction in POSITIVE
+
+    def relevant(self, threshold: float | None = None) -> bool:
+        """Positive at this rating threshold (None, or a log without ratings: the reaction)."""
+        if threshold is None or self.rating is None:
+            return self.positive
+        return self.rating >= threshold
 
     def feedback(self) -> Feedback:
         return Feedback(self.user_id, self.item_id, self.mood, self.reaction)
@@ -88,6 +95,7 @@ def read_catalog(path: Path | str) -> list[Song]:
         for row in reader:
             where = f"{path} line {reader.line_num}"
             genres = tuple(g for g in (row.get("genre") or "").split("|") if g)
+            numbers = {c: float(row[c]) for c in features if _is_number(row.get(c))}
             songs.append(
                 Song(
                     track_id=row["item_id"],
@@ -96,7 +104,8 @@ def read_catalog(path: Path | str) -> list[Song]:
                     valence=_number(row, "valence", where),
                     arousal=_number(row, "arousal", where),
                     genres=genres,
-                    features={c: float(row[c]) for c in features if _is_number(row.get(c))},
+                    popularity=int(numbers.get("popularity", 0.0)),
+                    features=numbers,
                 )
             )
     return songs
@@ -144,8 +153,9 @@ def by_user(interactions: Iterable[Interaction]) -> dict[str, list[Interaction]]
 
 def _interaction(row: dict[str, str], threshold: float, where: str) -> Interaction:
     reaction = (row.get("reaction") or "").strip().lower()
-    if not reaction:
-        reaction = "like" if _number(row, "rating", where) >= threshold else "dislike"
+    rating = _number(row, "rating", where) if not reaction else None
+    if rating is not None:
+        reaction = "like" if rating >= threshold else "dislike"
     elif reaction not in REACTIONS:
         raise LogFormatError(f"{where}: reaction {reaction!r} is not one of {', '.join(REACTIONS)}")
     valence, arousal = row.get("valence_before"), row.get("arousal_before")
@@ -156,6 +166,7 @@ def _interaction(row: dict[str, str], threshold: float, where: str) -> Interacti
         reaction=reaction,
         valence_before=_number(row, "valence_before", where) if _is_number(valence) else None,
         arousal_before=_number(row, "arousal_before", where) if _is_number(arousal) else None,
+        rating=rating,
     )
 
 

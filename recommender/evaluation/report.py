@@ -7,7 +7,16 @@ from typing import Any
 
 def format_table(report: dict[str, Any]) -> str:
     k = report["study"]["k"]
-    metrics = [f"ndcg@{k}", f"recall@{k}", "auc", f"mood_distance@{k}", "coverage"]
+    metrics = [
+        f"ndcg@{k}",
+        f"recall@{k}",
+        "auc",
+        "auc_global",
+        f"mood_distance@{k}",
+        f"top_genre_share@{k}",
+        f"artists_per_list@{k}",
+        "coverage",
+    ]
     rankers: dict[str, dict[str, Any]] = report["rankers"]
     curve_points = sorted({int(n) for r in rankers.values() for n in r.get("learning_curve", {})})
     header = ["ranker", *metrics, *(f"ndcg@{k} after {n}" for n in curve_points)]

@@ -19,29 +19,28 @@ from __future__ import annotations
 
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from nlp import Mood
+from recommender import rankers as registry
 from recommender.evaluation.logs import Interaction, Split, by_user
 from recommender.evaluation.metrics import auc, mood_distance, ndcg_at, recall_at
-from recommender.groups import ScoringRecommender
-from recommender.mf import MatrixFactorisationRecommender
 from recommender.modes import Mode
-from recommender.nearest import NearestMoodRecommender
-from recommender.popularity import PopularityRecommender
+from recommender.rankers import RANKERS, RankerSetup
 from recommender.ranking import (
     Feedback,
     LearningRecommender,
+    RankedSong,
     RecommendationRequest,
+    Recommender,
     TasteProfile,
 )
 from recommender.songs import Song
-from recommender.study_names import RANKERS
 from recommender.taste import ReactionSignal, taste_from_reactions
-from recommender.widedeep import WideDeepConfig, WideDeepRecommender
+from recommender.widedeep.config import WideDeepConfig
 
 
 @dataclass(frozen=True)
@@ -65,23 +64,10 @@ class Query:
 
 def build_ranker(
     name: str, songs: Sequence[Song], train: Sequence[Feedback], config: StudyConfig
-) -> ScoringRecommender:
-    """A ranker of this name trained on `train`."""
-    if name == "widedeep":
-        widedeep = WideDeepRecommender(songs, config=config.widedeep)
-        widedeep.train(train)
-        return widedeep
-    if name == "nearest":
-        return NearestMoodRecommender(songs)
-    if name == "popularity":
-        popularity = PopularityRecommender(songs)
-        popularity.fit(train)
-        return popularity
-    if name == "mf":
-        mf = MatrixFactorisationRecommender(songs)
-        mf.fit(train)
-        return mf
-    raise ValueError(f"unknown ranker {name!r}; choose from {', '.join(RANKERS)}")
+) -> Recommender:
+    """A ranker of this name (from the registry) trained on `train`."""
+    setup = RankerSetup(feedback=train, configs={"widedeep": config.widedeep})
+    return registry.build(name, songs, setup)
 
 
 def run_study(
@@ -121,18 +107,71 @@ def run_study(
     return report
 
 
+@dataclass
+class Tally:
+    """What the lists and scores of one ranker add up to, over one or more folds of queries."""
+
+    k: int
+    catalog_size: int
+    ndcg: list[float] = field(default_factory=list)
+    recall: list[float] = field(default_factory=list)
+    distance: list[float] = field(default_factory=list)
+    genre_share: list[float] = field(default_factory=list)
+    artists: list[float] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    per_user: dict[str, tuple[list[float], list[float]]] = field(
+        default_factory=lambda: defaultdict(lambda: ([], []))
+    )
+
+    def add_list(self, query: Query, playlist: Sequence[RankedSong]) -> None:
+        ids = [r.song.track_id for r in playlist]
+        self.seen.update(ids)
+        if query.relevant:
+            self.ndcg.append(ndcg_at(ids, query.relevant, self.k))
+            self.recall.append(recall_at(ids, query.relevant, self.k))
+        if (d := mood_distance(playlist, self.k)) is not None:
+            self.distance.append(d)
+        top = playlist[: self.k]
+        if top:
+            genres = Counter(r.song.genres[0] if r.song.genres else "" for r in top)
+            self.genre_share.append(max(genres.values()) / len(top))
+            self.artists.append(len({r.song.artist.casefold() for r in top}))
+
+    def add_scores(self, query: Query, scores: Sequence[float]) -> None:
+        self.per_user[query.user_id][0].extend(scores[: len(query.positive)])
+        self.per_user[query.user_id][1].extend(scores[len(query.positive) :])
+
+    def metrics(self) -> dict[str, Any]:
+        k = self.k
+        per_user = [a for p, n in self.per_user.values() if (a := auc(p, n)) is not None]
+        pooled = auc(
+            [s for p, _ in self.per_user.values() for s in p],
+            [s for _, n in self.per_user.values() for s in n],
+        )
+        return {
+            f"ndcg@{k}": _mean(self.ndcg),
+            f"recall@{k}": _mean(self.recall),
+            "auc": _mean(per_user),
+            "auc_global": round(pooled, 4) if pooled is not None else 0.0,
+            f"mood_distance@{k}": _mean(self.distance),
+            f"top_genre_share@{k}": _mean(self.genre_share),
+            f"artists_per_list@{k}": _mean(self.artists),
+            "coverage": round(len(self.seen) / max(1, self.catalog_size), 4),
+        }
+
+
 def evaluate(
-    ranker: ScoringRecommender,
+    ranker: Recommender,
     queries: Sequence[Query],
     history: dict[str, list[Interaction]],
     catalog: dict[str, Song],
     k: int,
     limit: dict[str, int] | None = None,
+    tally: Tally | None = None,
 ) -> dict[str, Any]:
-    """Metrics of one trained ranker; `limit` caps how much of each person's history it knows."""
-    ndcg, recall, distance = [], [], []
-    seen: set[str] = set()
-    aucs: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    """Metrics of one trained ranker; `limit` caps how much of each person's history it knows;
+    `tally` adds these queries to earlier ones (folds of one study)."""
+    tally = tally if tally is not None else Tally(k, len(catalog))
     for query in queries:
         known = history.get(query.user_id, [])
         if limit is not None:
@@ -140,25 +179,9 @@ def evaluate(
         request = RecommendationRequest(
             query.mood, Mode.MATCH, taste_of(known, catalog), k, query.user_id
         )
-        playlist = ranker.recommend(request)
-        ids = [r.song.track_id for r in playlist]
-        seen.update(ids)
-        if query.relevant:
-            ndcg.append(ndcg_at(ids, query.relevant, k))
-            recall.append(recall_at(ids, query.relevant, k))
-        if (d := mood_distance(playlist, k)) is not None:
-            distance.append(d)
-        scores = ranker.score(request, [*query.positive, *query.negative])
-        aucs[query.user_id][0].extend(scores[: len(query.positive)])
-        aucs[query.user_id][1].extend(scores[len(query.positive) :])
-    per_user = [a for p, n in aucs.values() if (a := auc(p, n)) is not None]
-    return {
-        f"ndcg@{k}": _mean(ndcg),
-        f"recall@{k}": _mean(recall),
-        "auc": _mean(per_user),
-        f"mood_distance@{k}": _mean(distance),
-        "coverage": round(len(seen) / max(1, len(catalog)), 4),
-    }
+        tally.add_list(query, ranker.recommend(request))
+        tally.add_scores(query, ranker.score(request, [*query.positive, *query.negative]))
+    return tally.metrics()
 
 
 def learning_curve(
@@ -189,8 +212,9 @@ def learning_curve(
     return curve
 
 
-def queries_of(test: Sequence[Interaction]) -> list[Query]:
-    """One query per person and distinct test mood (rounded to 0.01)."""
+def queries_of(test: Sequence[Interaction], threshold: float | None = None) -> list[Query]:
+    """One query per person and distinct test mood (rounded to 0.01); relevant: the liked or played
+    songs, or with `threshold` the songs rated at least that."""
     grouped: dict[tuple[str, float, float], list[Interaction]] = defaultdict(list)
     for item in test:
         mood = item.mood
@@ -199,9 +223,9 @@ def queries_of(test: Sequence[Interaction]) -> list[Query]:
         Query(
             user,
             Mood(valence, arousal),
-            frozenset(i.item_id for i in items if i.positive),
-            tuple(i.item_id for i in items if i.positive),
-            tuple(i.item_id for i in items if not i.positive),
+            frozenset(i.item_id for i in items if i.relevant(threshold)),
+            tuple(i.item_id for i in items if i.relevant(threshold)),
+            tuple(i.item_id for i in items if not i.relevant(threshold)),
         )
         for (user, valence, arousal), items in sorted(grouped.items())
     ]

@@ -10,6 +10,20 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+# The song features the deep part reads by default (the bundled catalog's audio features); a
+# version saved without a `song_features` list read these.
+AUDIO_FEATURES = (
+    "danceability",
+    "energy",
+    "tempo",
+    "acousticness",
+    "instrumentalness",
+    "loudness",
+    "speechiness",
+    "liveness",
+    "mode",
+)
+
 
 @dataclass(frozen=True)
 class LabelPolicy:
@@ -41,6 +55,14 @@ class WideDeepConfig:
     genre_dim: int = 8
     hidden: tuple[int, ...] = (64, 32)
     text_dim: int = 0  # >0: the deep part also reads the message's text embedding
+    # The song's numeric features the deep part reads, standardised ("popularity" reads
+    # `Song.popularity` when the features lack it); a song without one reads the catalog mean.
+    song_features: tuple[str, ...] = AUDIO_FEATURES
+    # Mood x song-feature crosses in the deep part: each feature times the mood's valence and
+    # arousal, so "calm songs when tense" needs no hidden unit to find it.
+    mood_crosses: bool = False
+    dropout: float = 0.0  # after each hidden layer, in batch training
+    weight_decay: float = 0.0  # L2 on the dense weights (Adam), for small data sets
     # Batch training.
     epochs: int = 4
     batch_size: int = 512
@@ -73,8 +95,9 @@ class WideDeepConfig:
     def from_json(cls, data: dict[str, Any]) -> WideDeepConfig:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        if "hidden" in values:
-            values["hidden"] = tuple(values["hidden"])
+        for name in ("hidden", "song_features"):
+            if name in values:
+                values[name] = tuple(values[name])
         if "labels" in values:
             values["labels"] = LabelPolicy(**{k: tuple(v) for k, v in values["labels"].items()})
         return cls(**values)

@@ -19,23 +19,13 @@ import numpy.typing as npt
 import torch
 
 from recommender.songs import Song
-from recommender.widedeep.config import WideDeepConfig
+from recommender.widedeep.config import AUDIO_FEATURES, WideDeepConfig
 
 U64 = npt.NDArray[np.uint64]
 F32 = npt.NDArray[np.float32]
 
-# The catalog's audio features, in this order; a song without one reads as the catalog mean.
-AUDIO_COLUMNS = (
-    "danceability",
-    "energy",
-    "tempo",
-    "acousticness",
-    "instrumentalness",
-    "loudness",
-    "speechiness",
-    "liveness",
-    "mode",
-)
+# The catalog's audio features the model reads by default; `WideDeepConfig.song_features` chooses.
+AUDIO_COLUMNS = AUDIO_FEATURES
 GENRE_SLOTS = 2  # a song's first genres that the model reads; most songs have one or two
 # Wide columns: the first USER_COLUMNS involve the user (online learning may move them only).
 USER_COLUMNS = 1 + 1 + 2 * GENRE_SLOTS
@@ -84,12 +74,12 @@ class AudioScale:
     std: tuple[float, ...]
 
     @classmethod
-    def of(cls, songs: Sequence[Song]) -> AudioScale:
-        raw = _raw_audio(songs)
+    def of(cls, songs: Sequence[Song], columns: Sequence[str] = AUDIO_COLUMNS) -> AudioScale:
+        raw = _raw_audio(songs, columns)
         with warnings.catch_warnings():  # a column no song has is all NaN: it reads as 0 below
             warnings.simplefilter("ignore", RuntimeWarning)
-            mean = np.nanmean(raw, axis=0) if len(raw) else np.zeros(len(AUDIO_COLUMNS))
-            std = np.nanstd(raw, axis=0) if len(raw) else np.ones(len(AUDIO_COLUMNS))
+            mean = np.nanmean(raw, axis=0) if len(raw) else np.zeros(len(columns))
+            std = np.nanstd(raw, axis=0) if len(raw) else np.ones(len(columns))
         mean = np.nan_to_num(mean)
         std = np.where(np.isfinite(std) & (std > 1e-6), std, 1.0)
         return cls(tuple(float(m) for m in mean), tuple(float(s) for s in std))
@@ -103,16 +93,18 @@ class SongTable:
     artist: U64
     genres: U64  # (n, GENRE_SLOTS)
     va: F32  # (n, 2)
-    audio: F32  # (n, len(AUDIO_COLUMNS)), standardised
+    audio: F32  # (n, number of song features), standardised
     raw_audio: npt.NDArray[np.float64]  # as read, NaN where missing: rescaled per model version
 
     @classmethod
-    def of(cls, songs: Sequence[Song], scale: AudioScale) -> SongTable:
+    def of(
+        cls, songs: Sequence[Song], scale: AudioScale, columns: Sequence[str] = AUDIO_COLUMNS
+    ) -> SongTable:
         genres = np.zeros((len(songs), GENRE_SLOTS), dtype=np.uint64)
         for row, song in enumerate(songs):
             for slot, genre in enumerate(song.genres[:GENRE_SLOTS]):
                 genres[row, slot] = stable_key(genre)
-        raw = _raw_audio(songs)
+        raw = _raw_audio(songs, columns)
         return cls(
             song=np.asarray([stable_key(s.track_id) for s in songs], dtype=np.uint64),
             artist=np.asarray([stable_key(s.artist.casefold()) for s in songs], dtype=np.uint64),
@@ -169,7 +161,11 @@ def batch_for(
     song_va = table.va[positions]
     gap = np.abs(song_va - moods.astype(np.float32))
     dense = [moods.astype(np.float32), song_va, gap, np.hypot(gap[:, :1], gap[:, 1:])]
-    dense.append(table.audio[positions])
+    audio = table.audio[positions]
+    dense.append(audio)
+    if config.mood_crosses:
+        mood32 = moods.astype(np.float32)
+        dense += [mood32[:, :1] * audio, mood32[:, 1:] * audio]
     if config.text_dim:
         dense.append(
             text if text is not None else np.zeros((len(positions), config.text_dim), np.float32)
@@ -189,7 +185,8 @@ def user_keys(user_key: str | None, n: int) -> U64:
 
 
 def dense_width(config: WideDeepConfig) -> int:
-    return DENSE_MOOD + len(AUDIO_COLUMNS) + config.text_dim
+    features = len(config.song_features) * (3 if config.mood_crosses else 1)
+    return DENSE_MOOD + features + config.text_dim
 
 
 def _cross(field: int, a: U64, b: U64, missing: npt.NDArray[np.bool_] | None = None) -> U64:
@@ -214,10 +211,17 @@ def _buckets(
 
 def _standardised(raw: npt.NDArray[np.float64], scale: AudioScale) -> F32:
     audio = (raw - np.asarray(scale.mean)) / np.asarray(scale.std)
-    return np.nan_to_num(audio).astype(np.float32).reshape(len(raw), len(AUDIO_COLUMNS))
+    return np.nan_to_num(audio).astype(np.float32).reshape(raw.shape)
 
 
-def _raw_audio(songs: Sequence[Song]) -> npt.NDArray[np.float64]:
-    return np.asarray(
-        [[s.features.get(c, np.nan) for c in AUDIO_COLUMNS] for s in songs], dtype=np.float64
-    ).reshape(len(songs), len(AUDIO_COLUMNS))
+def _raw_audio(songs: Sequence[Song], columns: Sequence[str]) -> npt.NDArray[np.float64]:
+    return np.asarray([[_feature(s, c) for c in columns] for s in songs], dtype=np.float64).reshape(
+        len(songs), len(columns)
+    )
+
+
+def _feature(song: Song, column: str) -> float:
+    value = song.features.get(column)
+    if value is None and column == "popularity" and song.popularity:
+        return float(song.popularity)
+    return float("nan") if value is None else value

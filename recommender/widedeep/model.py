@@ -42,6 +42,8 @@ class WideDeepModel(nn.Module):
         layers: list[nn.Module] = []
         for hidden in config.hidden:
             layers += [nn.Linear(width, hidden), nn.ReLU()]
+            if config.dropout > 0:
+                layers.append(nn.Dropout(config.dropout))
             width = hidden
         last = nn.Linear(width, 1)
         nn.init.zeros_(last.weight)

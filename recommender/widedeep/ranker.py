@@ -38,9 +38,9 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from recommender.modes import mood_path
+from recommender.rankers import RankerSetup
 from recommender.ranking import Feedback, RankedSong, RecommendationRequest
-from recommender.reranking import Candidates, PlaylistShaper, genre_variety_penalty, liked_mask
+from recommender.reranking import PlaylistShaper, genre_variety_penalty
 from recommender.songs import Song
 from recommender.widedeep.config import WideDeepConfig
 from recommender.widedeep.features import AudioScale, SongTable, batch_for, user_keys
@@ -92,8 +92,10 @@ class WideDeepRecommender:
         self._log = feedback_log
         self._clock = clock
         self._lock = threading.RLock()
-        self._catalog_scale = AudioScale.of(self._songs)
-        self._base_table = SongTable.of(self._songs, self._catalog_scale)
+        self._catalog_scale = AudioScale.of(self._songs, self._config.song_features)
+        self._base_table = SongTable.of(
+            self._songs, self._catalog_scale, self._config.song_features
+        )
         self._next_check = clock() + self._config.reload_check_seconds
         latest = models.latest() if models else None
         self._state = self._load(latest) if latest else self._untrained()
@@ -118,26 +120,17 @@ class WideDeepRecommender:
 
     def recommend(self, request: RecommendationRequest) -> list[RankedSong]:
         self._maybe_reload()
-        if request.size <= 0 or not self._songs:
-            return []
         with self._lock:
             state = self._state
-            path = mood_path(request.mood, request.mode, request.size)
-            learned = frozenset(state.disliked.get(request.user_key or "", ()))
-            excluded = self._shaper.excluded(request.taste, request.exclude_explicit, learned)
-            eligible = len(self._songs) - int(np.count_nonzero(excluded))
-            penalty = genre_variety_penalty(request.taste)
-            per_target = self._config.candidates_per_target
-            while True:
-                positions = self._shaper.gather(path, excluded, per_target, request.taste)
-                bonus = self._config.score_weight * self._logits(state, request, positions)
-                songs = [self._songs[p] for p in positions]
-                pool = Candidates(positions, bonus, liked_mask(songs, request.taste))
-                picks = self._shaper.pick(path, pool, request.size, penalty)
-                if len(picks) >= request.size or len(positions) >= eligible:
-                    break
-                per_target *= 4
-        return self._shaper.ranked(picks, path, request.taste, request.mood)
+            return self._shaper.shape(
+                request,
+                lambda positions: (
+                    self._config.score_weight * self._logits(state, request, positions)
+                ),
+                self._config.candidates_per_target,
+                frozenset(state.disliked.get(request.user_key or "", ())),
+                genre_variety_penalty(request.taste),
+            )
 
     def score(self, request: RecommendationRequest, track_ids: Sequence[str]) -> list[float]:
         """The model's logit for each song (unknown songs: -inf), this person, this mood."""
@@ -204,7 +197,13 @@ class WideDeepRecommender:
     def _load(self, name: str) -> _State:
         assert self._models is not None
         model, meta = self._models.load(name)
-        state = _State(model, name, self._base_table.rescaled(meta.scale))
+        columns = model.config.song_features
+        table = (
+            self._base_table.rescaled(meta.scale)
+            if columns == self._config.song_features
+            else SongTable.of(self._songs, meta.scale, columns)
+        )
+        state = _State(model, name, table)
         self._replay(state, meta.cutoff)
         return state
 
@@ -251,9 +250,8 @@ class WideDeepRecommender:
         if len(positions) == 0:
             return np.zeros(0)
         moods = np.tile([request.mood.valence, request.mood.arousal], (len(positions), 1))
-        batch = batch_for(
-            state.table, positions, user_keys(request.user_key, len(positions)), moods, self._config
-        )
+        keys = user_keys(request.user_key, len(positions))
+        batch = batch_for(state.table, positions, keys, moods, state.model.config)
         with torch.inference_mode(), torch_threads(self._config.torch_threads):
             return state.model(batch).double().numpy().reshape(-1)
 
@@ -280,3 +278,17 @@ def train_model(
         "epoch_losses": [round(x, 5) for x in losses],
     }
     return model, figures
+
+
+def build(songs: Sequence[Song], setup: RankerSetup) -> WideDeepRecommender:
+    """The registry's factory. In the product (`setup.home`), the latest version of the models
+    folder with every reaction since its cut-off replayed from the database (`setup.data`); in a
+    study, a fresh model fitted on `setup.feedback`."""
+    from recommender.widedeep.feedback_log import DatabaseFeedbackLog, models_folder
+
+    models = models_folder(setup.home) if setup.home is not None else None
+    log = DatabaseFeedbackLog(setup.data) if setup.data is not None else None
+    ranker = WideDeepRecommender(songs, models, log, setup.config("widedeep"))
+    if setup.feedback:
+        ranker.train(setup.feedback)
+    return ranker

@@ -100,7 +100,9 @@ def fit(model: WideDeepModel, table: SongTable, examples: Examples) -> list[floa
     """Batch training in place; the mean loss of each epoch."""
     config = model.config
     generator = torch.Generator().manual_seed(config.seed)
-    dense = torch.optim.Adam(model.dense_parameters(), lr=config.learning_rate)
+    dense = torch.optim.Adam(
+        model.dense_parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
     sparse = torch.optim.SparseAdam(model.sparse_parameters(), lr=config.sparse_learning_rate)
     losses = []
     model.train()

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from bot.core import replies
 from bot.core.events import ChatKind, Command, ReactionKind, ReactionPress, TextMessage, VoiceNote
+from recommender.songs import Song
 from storage.models import (
     CheckIn,
     MoodReport,
@@ -285,6 +286,9 @@ def test_checkin_that_moved_toward_the_target_rewards_the_playlist(harness: Harn
         def recommend(self, request):  # type: ignore[no-untyped-def]
             return inner.recommend(request)
 
+        def score(self, request, track_ids):  # type: ignore[no-untyped-def]
+            return inner.score(request, track_ids)
+
         def observe(self, feedback: Feedback) -> None:
             seen.append(feedback)
 
@@ -330,3 +334,21 @@ def test_not_quite_button_corrects_the_mood_and_sends_new_songs(harness: Harness
     assert [r.source for r in reports] == ["text", "correction"]
     assert (reports[1].valence, reports[1].arousal) == (-0.6, -0.4)
     assert harness.send(Command("fix", ("sideways",)))[0].text == replies.CORRECTION_HELP
+
+
+def test_one_like_does_not_take_over_the_next_list(
+    harness: Harness, catalog_slice: list[Song]
+) -> None:
+    from recommender import rankers
+
+    songs = {(s.name, s.artist): s for s in catalog_slice}
+    harness.conversation.recommender = rankers.build("widedeep", catalog_slice)  # learns online
+    (first,) = harness.send(TextMessage("happy and excited, great day"))
+    liked = songs[(first.entries[0].title, first.entries[0].artist)]
+    harness.send(Command("like", ("1",)))
+    (second,) = harness.send(TextMessage("happy and excited, great day"))
+    assert len(second.entries) == 10
+    genres = [songs[(e.title, e.artist)].genres[:1] for e in second.entries]
+    assert sum(g == liked.genres[:1] for g in genres) <= 4
+    reasons = [e.reason for e in second.entries]
+    assert len(set(reasons)) == len(reasons), reasons

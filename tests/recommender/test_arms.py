@@ -10,7 +10,7 @@ import pytest
 from nlp import Mood
 from recommender import Mode, RecommendationRequest, Song, TasteProfile
 from recommender.arms import (
-    ARM_OF_STRATEGY,
+    RANKER_ARMS,
     Arm,
     ArmAssigner,
     RandomSongsRecommender,
@@ -19,6 +19,7 @@ from recommender.arms import (
 )
 from recommender.nearest import STRATEGY as NEAREST_STRATEGY
 from recommender.nearest import NearestMoodRecommender
+from recommender.rankers import REGISTRY
 from recommender.widedeep.ranker import STRATEGY as WIDE_DEEP_STRATEGY
 
 
@@ -59,7 +60,10 @@ def test_assignment_is_seeded_and_follows_the_weights() -> None:
 
 
 def test_arm_names_match_the_rankers_strategies(catalog: list[Song]) -> None:
-    assert ARM_OF_STRATEGY == {WIDE_DEEP_STRATEGY: Arm.WIDE_DEEP, NEAREST_STRATEGY: Arm.NEAREST}
+    assert {REGISTRY[arm.value].strategy for arm in RANKER_ARMS} == {
+        WIDE_DEEP_STRATEGY,
+        NEAREST_STRATEGY,
+    }
     assert arm_of(NearestMoodRecommender(catalog[:50])) == "nearest"
     assert arm_of(RandomSongsRecommender(catalog[:50])) == "random-control"
 

@@ -6,13 +6,11 @@ from collections.abc import Sequence
 
 import pytest
 
-from recommender.mf import MatrixFactorisationRecommender
+from recommender import rankers
 from recommender.modes import Mode
-from recommender.nearest import NearestMoodRecommender
-from recommender.popularity import PopularityRecommender
-from recommender.ranking import Feedback
+from recommender.rankers import RankerSetup
+from recommender.ranking import Feedback, Recommender
 from recommender.songs import Song
-from recommender.widedeep import WideDeepRecommender
 from tests.recommender import conformance
 from tests.recommender.conformance import SAD, Factory, synthetic_catalog
 
@@ -25,31 +23,15 @@ HISTORY = [
 ]
 
 
-def _widedeep(songs: Sequence[Song]) -> WideDeepRecommender:
-    ranker = WideDeepRecommender(songs)
-    if songs:
-        ranker.train(HISTORY)
-    return ranker
+def _factory(name: str) -> Factory:
+    def build(songs: Sequence[Song]) -> Recommender:
+        return rankers.build(name, songs, RankerSetup(feedback=HISTORY if songs else ()))
+
+    return build
 
 
-def _popularity(songs: Sequence[Song]) -> PopularityRecommender:
-    ranker = PopularityRecommender(songs)
-    ranker.fit(HISTORY)
-    return ranker
-
-
-def _mf(songs: Sequence[Song]) -> MatrixFactorisationRecommender:
-    ranker = MatrixFactorisationRecommender(songs)
-    ranker.fit(HISTORY)
-    return ranker
-
-
-FACTORIES: dict[str, Factory] = {
-    "nearest": NearestMoodRecommender,
-    "widedeep": _widedeep,
-    "popularity": _popularity,
-    "mf": _mf,
-}
+# Every ranker of the registry, built by its own factory.
+FACTORIES: dict[str, Factory] = {name: _factory(name) for name in rankers.RANKERS}
 
 
 @pytest.fixture(scope="module", params=list(FACTORIES))
@@ -58,33 +40,33 @@ def factory(request: pytest.FixtureRequest) -> Factory:
 
 
 @pytest.fixture(scope="module")
-def ranker(factory: Factory) -> conformance.ScoringRecommender:
+def ranker(factory: Factory) -> Recommender:
     return factory(SONGS)
 
 
-def test_is_a_recommender(ranker: conformance.ScoringRecommender) -> None:
+def test_is_a_recommender(ranker: Recommender) -> None:
     conformance.check_is_a_recommender(ranker)
 
 
 @pytest.mark.parametrize("mode", list(Mode))
 @pytest.mark.parametrize("size", [1, 10, 25])
-def test_playlist_shape(ranker: conformance.ScoringRecommender, mode: Mode, size: int) -> None:
+def test_playlist_shape(ranker: Recommender, mode: Mode, size: int) -> None:
     conformance.check_playlist_shape(ranker, mode, size)
 
 
-def test_exclusions(ranker: conformance.ScoringRecommender) -> None:
+def test_exclusions(ranker: Recommender) -> None:
     conformance.check_exclusions(ranker)
 
 
-def test_deterministic(ranker: conformance.ScoringRecommender) -> None:
+def test_deterministic(ranker: Recommender) -> None:
     conformance.check_deterministic(ranker)
 
 
-def test_lift_moves_toward_the_goal(ranker: conformance.ScoringRecommender) -> None:
+def test_lift_moves_toward_the_goal(ranker: Recommender) -> None:
     conformance.check_lift_moves_toward_the_goal(ranker)
 
 
-def test_scores(ranker: conformance.ScoringRecommender) -> None:
+def test_scores(ranker: Recommender) -> None:
     conformance.check_scores(ranker, SONGS)
 
 
@@ -94,3 +76,15 @@ def test_tiny_catalogs(factory: Factory) -> None:
 
 def test_learning(factory: Factory) -> None:
     conformance.check_learning(factory(SONGS))
+
+
+def test_strategy_is_the_registrys(ranker: Recommender) -> None:
+    assert rankers.name_of_strategy(ranker.strategy) in rankers.RANKERS
+    assert rankers.REGISTRY[rankers.name_of_strategy(ranker.strategy) or ""].strategy == (
+        ranker.strategy
+    )
+
+
+def test_unknown_ranker_names_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="unknown ranker 'nope'; choose from widedeep"):
+        rankers.build("nope", SONGS)

@@ -19,6 +19,7 @@ from recommender.evaluation import (
     split_by_time,
 )
 from recommender.evaluation.metrics import auc, ndcg_at, recall_at
+from recommender.rankers import RANKERS
 
 
 def test_metrics() -> None:
@@ -62,9 +63,12 @@ def test_eval_recs_on_a_small_slice(data_dir: Path, tmp_path: Path) -> None:
     )
     assert eval_recs(args, data_dir) == 0
     report = json.loads(out.read_text())
-    assert set(report["rankers"]) == {"widedeep", "nearest", "popularity", "mf"}
+    assert set(report["rankers"]) == set(RANKERS)
     for metrics in report["rankers"].values():
-        assert {"ndcg@10", "recall@10", "auc", "mood_distance@10", "coverage"} <= set(metrics)
+        assert {"ndcg@10", "recall@10", "auc", "auc_global", "mood_distance@10", "coverage"} <= set(
+            metrics
+        )
+        assert {"top_genre_share@10", "artists_per_list@10"} <= set(metrics)
         assert set(metrics["learning_curve"]) == {"0", "5", "10", "20", "50"}
         assert 0.0 <= metrics["ndcg@10"] <= 1.0
     # The exported CSVs are a study in the documented format: they read back.

@@ -91,7 +91,7 @@ def test_liked_artist_moves_up(ranker: NearestMoodRecommender) -> None:
     boosted = ranker.recommend(RecommendationRequest(SAD, Mode.MATCH, taste=liked, size=20))
     rank = next(i for i, r in enumerate(boosted) if r.song.artist == artist)
     assert rank < len(plain) - 1
-    assert boosted[rank].reason.endswith("you liked this artist")
+    assert boosted[rank].reason.endswith(f"you liked {artist}")
 
 
 def test_liked_genre_gets_more_places(ranker: NearestMoodRecommender) -> None:

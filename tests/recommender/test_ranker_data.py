@@ -7,12 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.ranker_commands import DatabaseFeedbackLog, build_widedeep, train_ranker
+from bot.ranker_commands import train_ranker
 from nlp import Mood
+from recommender import rankers
 from recommender.importing import song_record
 from recommender.modes import Mode
+from recommender.rankers import RankerSetup
 from recommender.ranking import RecommendationRequest
 from recommender.widedeep import Cutoff, WideDeepConfig
+from recommender.widedeep.feedback_log import DatabaseFeedbackLog
 from storage import NewItem, NewMood, Store
 from storage.models import Recommendation
 from storage.ranker_data import RankerData
@@ -64,8 +67,16 @@ def test_train_ranker_then_restart_replays_later_reactions(store: Store, tmp_pat
     _playlist_with_reactions(store, ["like", "dislike", "dislike"])
     log = DatabaseFeedbackLog(store.ranker_data())
     assert len(log.feedback_since(Cutoff(2))) == 3
-    bot = build_widedeep(SONGS, store.ranker_data(), tmp_path, FAST)
-    again = build_widedeep(SONGS, store.ranker_data(), tmp_path, FAST)
+    bot = rankers.build(
+        "widedeep",
+        SONGS,
+        RankerSetup(home=tmp_path, data=store.ranker_data(), configs={"widedeep": FAST}),
+    )
+    again = rankers.build(
+        "widedeep",
+        SONGS,
+        RankerSetup(home=tmp_path, data=store.ranker_data(), configs={"widedeep": FAST}),
+    )
     assert bot.version == "widedeep-v0001"
     pseudonym = store.get_or_create_user("console", "ann").pseudonym
     request = RecommendationRequest(Mood(-0.4, -0.3), Mode.MATCH, user_key=pseudonym)
