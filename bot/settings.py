@@ -70,8 +70,8 @@ class Settings(BaseSettings):
     worker_timeout: float = 5.0
     device: Literal["auto", "cpu", "cuda"] = "auto"
     # The text model's number format: auto is float16 on CUDA, bfloat16 on a CPU with bfloat16
-    # hardware (AVX512-BF16/AMX: about twice float32's speed, same accuracy), else float32.
-    text_precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    # hardware (AVX512-BF16/AMX: about twice float32's speed, same accuracy), else int8.
+    text_precision: Literal["auto", "float32", "bfloat16", "float16", "int8"] = "auto"
     # While messages keep coming, how long the mood model's batching waits for more texts after
     # the first (milliseconds; a message that comes alone waits at most 4). One forward pass reads
     # all the model's weights whatever the batch: on this CPU one text costs 4.7 ms of CPU, four
