@@ -2,7 +2,17 @@
 
 from storage.engine import make_engine
 from storage.migrate import downgrade, is_up_to_date, upgrade
-from storage.store import DueCheckIn, DueMix, MixMood, NewItem, NewMood, ReactionFact, Store
+from storage.store import (
+    DueCheckIn,
+    DueMix,
+    MixMood,
+    NewItem,
+    NewMood,
+    NewRecommendation,
+    ReactionFact,
+    SavedRecommendation,
+    Store,
+)
 
 __all__ = [
     "DueCheckIn",
@@ -10,7 +20,9 @@ __all__ = [
     "MixMood",
     "NewItem",
     "NewMood",
+    "NewRecommendation",
     "ReactionFact",
+    "SavedRecommendation",
     "Store",
     "downgrade",
     "is_up_to_date",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -60,6 +60,34 @@ class NewItem:
     song_id: int
     score: float
     reason: str
+
+
+@dataclass(frozen=True)
+class NewRecommendation:
+    """A recommendation to store, as plain values (the caller builds no table row)."""
+
+    user_id: int
+    chat_id: int
+    mood_report_id: int
+    mode: str
+    target_valence: float
+    target_arousal: float
+    strategy: str
+    model_version: str
+    arm: str
+    randomised: bool
+    arm_draw: float | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SavedRecommendation:
+    """A stored recommendation's ids: its own, its person's and chat's, and its items' in order."""
+
+    id: int
+    user_id: int
+    chat_id: int
+    item_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -462,7 +490,7 @@ class Store:
 
     def schedule_checkin(
         self,
-        recommendation: Recommendation,
+        recommendation: Recommendation | SavedRecommendation,
         mood_before_id: int,
         due_at: datetime,
         user_id: int | None = None,
@@ -756,6 +784,32 @@ class Store:
                 )
             )
             s.commit()
+
+    # -- plain values in, ids out (what the conversation core writes) -------------------------
+
+    def record_recommendation(
+        self, new: NewRecommendation, items: Sequence[NewItem]
+    ) -> SavedRecommendation:
+        recommendation, rows = self.save_recommendation(Recommendation(**asdict(new)), items)
+        assert recommendation.id is not None and all(row.id is not None for row in rows)
+        return SavedRecommendation(
+            recommendation.id,
+            recommendation.user_id,
+            recommendation.chat_id,
+            tuple(row.id for row in rows if row.id is not None),
+        )
+
+    def record_playlist(
+        self, recommendation_id: int, provider: str, url: str | None, external_id: str | None
+    ) -> None:
+        self.save_playlist(
+            Playlist(
+                recommendation_id=recommendation_id,
+                provider=provider,
+                url=url,
+                external_id=external_id,
+            )
+        )
 
     # -- forgetting ----------------------------------------------------------------------------
 

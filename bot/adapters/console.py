@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.checkins import CheckInJob
-from bot.core.conversation import REACTION_COMMANDS, Conversation
+from bot.core.conversation import Conversation
 from bot.core.events import (
     ChatKind,
     ChatRef,
@@ -29,6 +29,7 @@ from bot.core.events import (
     UserRef,
     VoiceNote,
 )
+from bot.core.reactions import REACTION_COMMANDS
 from storage import DueCheckIn
 
 PLATFORM = "console"
