@@ -15,7 +15,7 @@ from bot.core.conversation import Conversation, ConversationRules
 from bot.core.events import Outgoing
 from bot.core.study import StudyArms
 from bot.notify import Notifier
-from bot.settings import Settings
+from bot.settings import ConfigurationError, Settings
 from nlp import MoodEstimator
 from nlp.analysis import ModelMoodEstimator
 from nlp.batching import BatchingEngine
@@ -44,10 +44,6 @@ if TYPE_CHECKING:
     from nlp.voice.analyzer import VoiceAnalysis
 
 log = logging.getLogger(__name__)
-
-
-class ConfigurationError(RuntimeError):
-    """A setting that cannot work; the message says which and what to do."""
 
 
 @dataclass

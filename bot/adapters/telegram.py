@@ -7,7 +7,8 @@ runs in a worker thread and never blocks the event loop. Updates are processed i
 time, so one person's messages keep their order. Outgoing rate limits are kept by PTB's
 `AIORateLimiter` (about 30 messages a second across all chats, Telegram's limit, or up to 1000 with
 paid broadcasts switched on), which also waits out Telegram's `retry_after`; a group that became a
-supergroup is followed to its new chat id.
+supergroup is followed to its new chat id. It receives updates by long polling, or through the web
+app's webhook route when `MOODWAVE_TELEGRAM_WEBHOOK_URL` is set.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import math
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+from starlette.routing import BaseRoute
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -38,6 +42,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.base import ChatAdapter, CoreHost, jobs_when_ready, split_message
 from bot.core import replies
 from bot.core.events import (
     ChatKind,
@@ -54,7 +59,9 @@ from bot.core.events import (
     decode_action,
     reaction_action,
 )
-from storage import DueCheckIn
+from bot.settings import ConfigurationError, Settings
+from bot.web import WEBHOOK_PATH, UpdateState, telegram_webhook_routes
+from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -112,25 +119,52 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         pass
 
 
-class TelegramAdapter:
+class TelegramAdapter(ChatAdapter):
+    platform = PLATFORM
+
     def __init__(
         self,
-        conversation: Core,
+        core: Core,
         migrate_chat: Migrate,
         on_ready: Callable[[], None] | None = None,
         finish_update: Callable[[str], object] | None = None,
         paid_broadcast: bool = False,
     ) -> None:
-        self.conversation = conversation
+        super().__init__(core, on_ready)
         # Replies carry allow_paid_broadcast: Telegram's 30 messages a second become 1000 (paid).
         self.paid_broadcast = paid_broadcast
         self.migrate_chat = migrate_chat
-        self.on_ready = on_ready  # e.g. start the check-in job once the bot can send
         self.finish_update = finish_update  # e.g. mark the update's claim done (replicas)
         self.application: Application | None = None
+        self.webhook: Webhook | None = None  # None: long polling
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- wiring --------------------------------------------------------------------------------
+
+    @classmethod
+    def from_settings(cls, settings: Settings, host: CoreHost, store: Store) -> TelegramAdapter:
+        assert settings.telegram_token is not None
+        adapter = cls(
+            host,
+            lambda old, new: store.migrate_chat(PLATFORM, old, new),
+            finish_update=lambda update_id: store.finish_update(PLATFORM, update_id),
+            paid_broadcast=settings.telegram_paid_broadcast,
+        )
+        adapter.on_ready = jobs_when_ready(host, adapter)
+        api = settings.telegram_api_url.rstrip("/")
+        adapter.build(
+            settings.telegram_token.get_secret_value(),
+            base_url=f"{api}/bot" if api else None,
+            base_file_url=f"{api}/file/bot" if api else None,
+        )
+        if settings.telegram_webhook_url:
+            adapter.webhook = Webhook(
+                settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH,
+                _webhook_secret(settings),
+                lambda update_id: store.update_state(PLATFORM, update_id),
+                retry_after_s=max(1, math.ceil(settings.update_lease.total_seconds() / 4)),
+            )
+        return adapter
 
     def build(
         self, token: str, base_url: str | None = None, base_file_url: str | None = None
@@ -158,11 +192,46 @@ class TelegramAdapter:
         return app
 
     async def ready(self, app: Application) -> None:
-        """Once the bot can send (PTB's post_init in polling mode; called by the webhook server)."""
+        """Once the bot can send (PTB's post_init in polling mode; called by `run`)."""
         self._loop = asyncio.get_running_loop()
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS.items()])
-        if self.on_ready is not None:
-            self.on_ready()
+        self._ready()
+
+    async def run(self) -> None:
+        """Start receiving (the webhook set, or long polling) and serve until cancelled."""
+        application = self.application
+        if application is None:
+            raise RuntimeError("build() the Telegram application before running it")
+        async with application:
+            if self.webhook is not None:
+                await application.bot.set_webhook(
+                    self.webhook.url,
+                    secret_token=self.webhook.secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                log.info("Moodwave on Telegram (webhook %s)", self.webhook.url)
+            else:
+                assert application.updater is not None
+                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                log.info("Moodwave on Telegram (long polling)")
+            await application.start()
+            await self.ready(application)
+            try:
+                await asyncio.Event().wait()  # until cancelled
+            finally:
+                if application.updater is not None and application.updater.running:
+                    await application.updater.stop()
+                await application.stop()
+
+    def web_routes(self) -> list[BaseRoute]:
+        if self.webhook is None or self.application is None:
+            return []
+        return telegram_webhook_routes(
+            self.application,
+            self.webhook.secret,
+            self.webhook.update_state,
+            retry_after_s=self.webhook.retry_after_s,
+        )
 
     # -- updates in ----------------------------------------------------------------------------
 
@@ -254,7 +323,7 @@ class TelegramAdapter:
         event = incoming(update, payload)
         if event is None:
             return []
-        return await asyncio.to_thread(self.conversation.handle, event)
+        return await asyncio.to_thread(self.core.handle, event)
 
     # -- replies out ---------------------------------------------------------------------------
 
@@ -288,9 +357,6 @@ class TelegramAdapter:
                 )
         return sent
 
-    def deliver_checkin(self, due: DueCheckIn, out: Outgoing) -> None:
-        self.deliver(due.chat_external_id, out)
-
     def deliver(self, chat_external_id: str, out: Outgoing) -> None:
         """Called from another thread (the check-in job, a finished Spotify playlist): send on the
         bot's loop and wait for it, so a failure is the caller's to retry (a check-in stays
@@ -322,20 +388,7 @@ def render_text(out: Outgoing) -> list[str]:
         title = html.escape(f"{entry.title} - {entry.artist}")
         lines.append(f'{entry.position}. <a href="{html.escape(entry.url)}">{title}</a>')
         lines.append(f"    <i>{html.escape(entry.reason)}</i>")
-    chunks: list[str] = []
-    current = ""
-    for line in "\n".join(lines).split("\n"):
-        while len(line) > MAX_TEXT:  # one enormous line: cut it (rare: an echoed huge message)
-            chunks.append(line[:MAX_TEXT])
-            line = line[MAX_TEXT:]
-        if current and len(current) + 1 + len(line) > MAX_TEXT:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks or [html.escape(out.text)[:MAX_TEXT] or "…"]
+    return split_message("\n".join(lines), MAX_TEXT)
 
 
 def keyboard(out: Outgoing) -> InlineKeyboardMarkup | None:
@@ -354,3 +407,22 @@ def keyboard(out: Outgoing) -> InlineKeyboardMarkup | None:
     if out.link:
         rows.append([InlineKeyboardButton("Open the playlist", url=out.link)])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram sends updates (instead of long polling), and how the route answers."""
+
+    url: str
+    secret: str
+    update_state: UpdateState
+    retry_after_s: int
+
+
+def _webhook_secret(settings: Settings) -> str:
+    if settings.telegram_webhook_secret is None:
+        raise ConfigurationError(
+            "MOODWAVE_TELEGRAM_WEBHOOK_URL is set: set MOODWAVE_TELEGRAM_WEBHOOK_SECRET too "
+            "(1-256 characters A-Z, a-z, 0-9, _ and -), so forged updates are refused."
+        )
+    return settings.telegram_webhook_secret.get_secret_value()

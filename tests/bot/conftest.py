@@ -20,7 +20,7 @@ from recommender import Song
 from recommender.catalog import load_spotify_songs
 from recommender.importing import song_record
 from recommender.nearest import NearestMoodRecommender
-from storage import DueCheckIn, Store
+from storage import Store
 
 
 @dataclass
@@ -36,10 +36,10 @@ class Clock:
 
 @dataclass
 class Delivered:
-    items: list[tuple[DueCheckIn, Outgoing]] = field(default_factory=list)
+    items: list[tuple[str, Outgoing]] = field(default_factory=list)  # (chat's external id, reply)
 
-    def __call__(self, due: DueCheckIn, out: Outgoing) -> None:
-        self.items.append((due, out))
+    def __call__(self, chat_external_id: str, out: Outgoing) -> None:
+        self.items.append((chat_external_id, out))
 
 
 @pytest.fixture(scope="session")
