@@ -1,40 +1,25 @@
-"""The Telegram adapter: python-telegram-bot (v22) updates in, the core's replies out.
-
-It translates, and nothing more: a message, command, voice note or button press becomes one
-`Incoming` event; each `Outgoing` becomes a message with an inline keyboard (a row of reaction
-buttons per song, then the reply's own buttons). The core is synchronous (database, model), so it
-runs in a worker thread and never blocks the event loop. Updates are processed in order, one at a
-time, so one person's messages keep their order. Outgoing rate limits are kept by PTB's
-`AIORateLimiter` (about 30 messages a second across all chats, Telegram's limit, or up to 1000 with
-paid broadcasts switched on), which also waits out Telegram's `retry_after`; a group that became a
-supergroup is followed to its new chat id. It receives updates by long polling, or through the web
-app's webhook route when `MOODWAVE_TELEGRAM_WEBHOOK_URL` is set.
-"""
+"""The Telegram adapter itself: PTB's application, its handlers, polling or the webhook, and
+sending (with the chat followed when a group became a supergroup)."""
 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.routing import BaseRoute
 from telegram import (
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
-    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -42,22 +27,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.base import ChatAdapter, CoreHost, jobs_when_ready, split_message
+from bot.adapters.base import ChatAdapter, CoreHost, jobs_when_ready
+from bot.adapters.telegram.messages import PLATFORM, incoming, keyboard, render_text
+from bot.adapters.telegram.ordering import ChatOrderedUpdateProcessor
 from bot.core import replies
 from bot.core.events import (
-    ChatKind,
-    ChatRef,
     Command,
     Core,
-    Incoming,
     Outgoing,
     Payload,
-    ReactionKind,
     TextMessage,
-    UserRef,
     VoiceNote,
     decode_action,
-    reaction_action,
 )
 from bot.settings import ConfigurationError, Settings
 from bot.web import WEBHOOK_PATH, UpdateState, telegram_webhook_routes
@@ -65,8 +46,6 @@ from storage import Store
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "telegram"
-MAX_TEXT = 4096
 # Updates of different chats handled at once: the core runs in threads (database, model), so a
 # few in flight keep both the cores and the database busy while one waits.
 CONCURRENT_UPDATES = 8
@@ -80,43 +59,8 @@ COMMANDS = {
     "forget": "delete everything Moodwave stored about you",
     "feel": "answer the check-in: how do you feel now?",
 }
-REACTION_LABELS = (
-    (ReactionKind.LIKE, "👍"),
-    (ReactionKind.DISLIKE, "👎"),
-    (ReactionKind.SKIP, "⏭"),
-)
 
 Migrate = Callable[[str, str], None]
-
-
-class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
-    """Updates of different chats run concurrently; updates of one chat run one after another, in
-    the order they arrived, so a person's messages (and a group's) keep their order."""
-
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[object, asyncio.Lock] = {}
-        self._waiting: dict[object, int] = {}
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        key: object = chat.id if chat is not None else None
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._waiting[key] -= 1
-            if self._waiting[key] == 0:  # nobody else queued for this chat: forget its lock
-                del self._waiting[key]
-                del self._locks[key]
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
 
 
 class TelegramAdapter(ChatAdapter):
@@ -365,48 +309,6 @@ class TelegramAdapter(ChatAdapter):
             raise RuntimeError("the Telegram bot is not running yet")
         future = asyncio.run_coroutine_threadsafe(self._send(chat_external_id, out), self._loop)
         future.result(timeout=60)
-
-
-def incoming(update: Update, payload: Payload) -> Incoming | None:
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        return None
-    kind = ChatKind.PRIVATE if chat.type == ChatType.PRIVATE else ChatKind.GROUP
-    return Incoming(
-        PLATFORM,
-        ChatRef(str(chat.id), kind, chat.title),
-        UserRef(str(user.id), user.first_name or user.username),
-        payload,
-        str(update.update_id),
-    )
-
-
-def render_text(out: Outgoing) -> list[str]:
-    """The reply as HTML, split at line ends into messages within Telegram's 4,096 characters."""
-    lines = [html.escape(out.text)]
-    for entry in out.entries:
-        title = html.escape(f"{entry.title} - {entry.artist}")
-        lines.append(f'{entry.position}. <a href="{html.escape(entry.url)}">{title}</a>')
-        lines.append(f"    <i>{html.escape(entry.reason)}</i>")
-    return split_message("\n".join(lines), MAX_TEXT)
-
-
-def keyboard(out: Outgoing) -> InlineKeyboardMarkup | None:
-    rows: list[list[InlineKeyboardButton]] = [
-        [
-            InlineKeyboardButton(
-                f"{entry.position} {label}", callback_data=reaction_action(entry.item_id, kind)
-            )
-            for kind, label in REACTION_LABELS
-        ]
-        for entry in out.entries
-    ]
-    rows += [
-        [InlineKeyboardButton(b.label, callback_data=b.action) for b in row] for row in out.buttons
-    ]
-    if out.link:
-        rows.append([InlineKeyboardButton("Open the playlist", url=out.link)])
-    return InlineKeyboardMarkup(rows) if rows else None
 
 
 @dataclass(frozen=True)
