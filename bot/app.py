@@ -16,9 +16,9 @@ from bot.core import replies
 from bot.core.catalog import CatalogSnapshot
 from bot.core.conversation import Conversation, ConversationRules
 from bot.core.events import Outgoing
-from bot.core.study import Study
+from bot.core.study import StudyArms
 from bot.notify import Notifier
-from bot.settings import Settings
+from bot.settings import ConfigurationError, Settings
 from nlp import MoodEstimator
 from nlp.client import (
     FallbackMoodEstimator,
@@ -59,10 +59,6 @@ if TYPE_CHECKING:
     from nlp.voice.analyzer import VoiceAnalysis
 
 log = logging.getLogger(__name__)
-
-
-class ConfigurationError(RuntimeError):
-    """A setting that cannot work; the message says which and what to do."""
 
 
 @dataclass
@@ -195,7 +191,7 @@ def build_recommender(settings: Settings, catalog: CatalogSnapshot, store: Store
 
 def build_study(
     settings: Settings, catalog: CatalogSnapshot, store: Store, production: Recommender
-) -> Study | None:
+) -> StudyArms | None:
     """The experiment arms, when research arms are configured. An arm's ranker is the production
     one where it is the same kind (so what it learns is shared), else one built for the study."""
     weights = parse_weights(settings.research_arms)
@@ -215,7 +211,7 @@ def build_study(
         ", ".join(f"{a.value} {w:.0%}" for a, w in assigner.weights.items()),
         settings.research_seed,
     )
-    return Study(assigner, arms)
+    return StudyArms(assigner, arms)
 
 
 def spotify_config(settings: Settings) -> SpotifyConfig | None:

@@ -35,7 +35,7 @@ EXIT_BAD_INPUT = 2
 
 
 def add_import_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags of `moodwave catalog import`, for bot/cli.py to attach to its subparser."""
+    """The flags of `moodwave catalog import`, for `bot/cli/catalog.py` to attach to its subparser."""
     parser.add_argument(
         "--source", choices=SOURCES, default="dataset", help="where songs come from"
     )

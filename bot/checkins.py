@@ -1,7 +1,7 @@
 """The check-in job: find check-ins that are due, ask "how do you feel now?", and mark them sent.
 
 The check-in row is the truth. Each run claims due rows through the store (one claimer per row, even
-with several bot replicas), delivers the question through the adapter's `deliver` callback, then
+with several bot replicas), sends the question through the adapter's `deliver`, then
 marks the row sent. A crash between claim and send leaves the row claimed; once its lease lapses a
 later run claims it again, so a restart loses no check-in. Asked check-ins that get no answer within
 the answer window are closed as expired.
@@ -17,12 +17,10 @@ from typing import Protocol
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.core.conversation import Conversation
-from bot.core.events import Outgoing
-from storage import CheckInStore, DueCheckIn, MixStore, UpdateStore
+from bot.core.events import Send
+from storage import CheckInStore, MixStore, UpdateStore
 
 log = logging.getLogger(__name__)
-
-Deliver = Callable[[DueCheckIn, Outgoing], None]
 
 
 class CheckInJob:
@@ -31,7 +29,7 @@ class CheckInJob:
         store: CheckInStore,
         conversation: Conversation,
         platform: str,
-        deliver: Deliver,
+        send: Send,
         answer_window: timedelta,
         lease: timedelta = timedelta(minutes=5),
         clock: Callable[[], datetime] | None = None,
@@ -40,7 +38,7 @@ class CheckInJob:
         self.store = store
         self.conversation = conversation
         self.platform = platform
-        self.deliver = deliver
+        self.send = send
         self.answer_window = answer_window
         self.lease = lease
         self.clock = clock or conversation.clock
@@ -57,7 +55,7 @@ class CheckInJob:
             self.platform, now, self.lease, chat_external_id=self.chat_external_id
         ):
             try:
-                self.deliver(due, self.conversation.checkin_question(due))
+                self.send(due.chat_external_id, self.conversation.checkin_question(due))
             except Exception:  # one chat failing must not stop the others; the lease retries it
                 log.exception("could not deliver check-in %s", due.checkin_id)
                 continue
@@ -75,7 +73,7 @@ class MixJob:
         store: MixStore,
         conversation: Conversation,
         platform: str,
-        send: Callable[[str, Outgoing], None],
+        send: Send,
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
         self.store = store

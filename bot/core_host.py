@@ -1,29 +1,17 @@
 """Where the conversation core runs for `moodwave run`: in the bot's own process
 (`InProcessCore`) or in a process of its own (`bot.core_process.CoreProcess`, the default). The
-bots see one interface, `CoreHost`: hand it events, and once a platform can send, start that
-platform's jobs (check-ins, group mixes, pruning) with the function that sends to one of its chats.
+bots see one interface, `bot.adapters.base.CoreHost`: hand it events, and once a platform can
+send, start that platform's jobs (check-ins, group mixes, pruning) with the function that sends
+to one of its chats.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import Moodwave
 from bot.checkins import CheckInJob, Job, MixJob, PruneJob, start_scheduler
-from bot.core.events import Incoming, Outgoing
-
-Send = Callable[[str, Outgoing], None]  # (chat's external id, reply): raises when it failed
-
-
-class CoreHost(Protocol):
-    def handle(self, event: Incoming) -> list[Outgoing]: ...
-
-    def start_jobs(self, platform: str, send: Send) -> None: ...
-
-    def close(self) -> None: ...
+from bot.core.events import Incoming, Outgoing, Send
 
 
 def start_jobs(app: Moodwave, platform: str, send: Send) -> BackgroundScheduler:
@@ -35,7 +23,7 @@ def start_jobs(app: Moodwave, platform: str, send: Send) -> BackgroundScheduler:
             store,
             conversation,
             platform,
-            lambda due, out: send(due.chat_external_id, out),
+            send,
             settings.checkin_answer_window,
             lease=settings.checkin_lease,
         ),

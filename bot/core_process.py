@@ -48,8 +48,8 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import ConfigurationError, build_app, settle_heap
-from bot.core.events import Incoming, Outgoing
-from bot.core_host import Send, start_jobs
+from bot.core.events import Incoming, Outgoing, Send
+from bot.core_host import start_jobs
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -8,13 +8,10 @@ running (the console closed, say) is logged and dropped, since the person alread
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
-from bot.core.events import Outgoing
+from bot.core.events import Outgoing, Send
 
 log = logging.getLogger(__name__)
-
-Send = Callable[[str, Outgoing], None]
 
 
 class Notifier:

@@ -1,7 +1,7 @@
 """The logic of `moodwave train-ranker` (refit the Wide & Deep model on every reaction in the
 database and write a new version to the models folder; a running bot swaps it in by itself) and
 `moodwave eval-recs` (the offline evaluation of all rankers on a study: CSV files or the built-in
-HetRec preset). `bot/cli.py` adds the arguments with `bot.ranker_arguments` and calls
+HetRec preset). `bot/cli/eval_recs.py` and `bot/cli/train_ranker.py` add the arguments with `bot.ranker_arguments` and calls
 `train_ranker` / `eval_recs`; the app builds its ranker through `recommender.rankers`.
 """
 

@@ -1,53 +1,39 @@
-"""Running the chat bots from settings: Telegram (long polling or webhook), Discord, or both in one
-process, each with its own check-in job, plus the web app when something needs it (Telegram's
-webhook, Spotify's account-linking callback).
+"""Running the chat bots from settings: every enabled platform (`bot.adapters.PLATFORMS`: Telegram
+by long polling or webhook, Discord) in one process, each with its own check-in job once it can
+send, plus the web app when something needs it (Telegram's webhook, Spotify's account-linking
+callback).
 
-`moodwave run` comes here when `MOODWAVE_TELEGRAM_TOKEN` or `MOODWAVE_DISCORD_TOKEN` is set. Every
-check-in job starts once its bot can send, and all stop with the process.
+`moodwave run` comes here when a platform's token is set. All stop with the process.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import uvicorn
 from starlette.routing import BaseRoute
-from telegram import Update
-from telegram.ext import Application
 
-from bot.adapters import discord as discord_adapter
-from bot.adapters import telegram as telegram_adapter
-from bot.app import (
-    ConfigurationError,
-    build_app,
-    build_spotify_services,
-    open_store,
-    settle_heap,
-)
-from bot.core_host import CoreHost, InProcessCore
+from bot.adapters import enabled_platforms
+from bot.adapters.base import ChatAdapter, CoreHost
+from bot.app import build_app, build_spotify_services, open_store, settle_heap
+from bot.core_host import InProcessCore
 from bot.notify import Notifier
 from bot.settings import Settings
-from bot.web import WEBHOOK_PATH, telegram_webhook_routes, web_app
+from bot.web import web_app
 from recommender.spotify import SpotifyServices
 from storage import Store
 
 log = logging.getLogger(__name__)
 
-TelegramApp = Application[Any, Any, Any, Any, Any, Any]
-
-
 WAITING_THREADS = 32  # more than the events a bot keeps in flight (8 Telegram updates at once)
 
 
 class Bots:
-    """What `moodwave run` starts: the platforms' adapters, around a core in this process or in a
-    process of its own (`bot.core_host`)."""
+    """What `moodwave run` starts: the enabled platforms' adapters, around a core in this process
+    or in a process of its own (`bot.core_host`)."""
 
     def __init__(
         self,
@@ -68,31 +54,11 @@ class Bots:
             settings.core_threads if isinstance(core, InProcessCore) else WAITING_THREADS
         )
 
-    def telegram(self) -> tuple[telegram_adapter.TelegramAdapter, TelegramApp]:
-        settings, store = self.settings, self.store
-        assert settings.telegram_token is not None
-        platform = telegram_adapter.PLATFORM
-        adapter = telegram_adapter.TelegramAdapter(
-            self.core,
-            lambda old, new: store.migrate_chat(platform, old, new),
-            on_ready=lambda: self.core.start_jobs(platform, adapter.deliver),
-            finish_update=lambda update_id: store.finish_update(platform, update_id),
-            paid_broadcast=settings.telegram_paid_broadcast,
-        )
-        api = settings.telegram_api_url.rstrip("/")
-        application = adapter.build(
-            settings.telegram_token.get_secret_value(),
-            base_url=f"{api}/bot" if api else None,
-            base_file_url=f"{api}/file/bot" if api else None,
-        )
-        return adapter, application
-
-    def discord(self) -> discord_adapter.DiscordAdapter:
-        platform = discord_adapter.PLATFORM
-        adapter = discord_adapter.DiscordAdapter(
-            self.core, on_ready=lambda: self.core.start_jobs(platform, adapter.deliver)
-        )
-        return adapter
+    def adapters(self) -> list[ChatAdapter]:
+        return [
+            platform.adapter_class().from_settings(self.settings, self.core, self.store)
+            for platform in enabled_platforms(self.settings)
+        ]
 
     def stop(self) -> None:
         self.core.close()
@@ -131,29 +97,16 @@ async def _serve(bots: Bots) -> None:
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(bots.core_threads, thread_name_prefix="moodwave-core")
     )
-    routes: list[BaseRoute] = []
-    async with contextlib.AsyncExitStack() as stack:
-        if settings.telegram_token is not None:
-            adapter, application = bots.telegram()
-            await stack.enter_async_context(_telegram_running(adapter, application, settings))
-            if settings.telegram_webhook_url:
-                store, platform = bots.store, telegram_adapter.PLATFORM
-                routes += telegram_webhook_routes(
-                    application,
-                    _webhook_secret(settings),
-                    lambda update_id: store.update_state(platform, update_id),
-                    retry_after_s=max(1, math.ceil(settings.update_lease.total_seconds() / 4)),
-                )
+    adapters = bots.adapters()
+    running = [asyncio.create_task(adapter.run()) for adapter in adapters]
+    try:
+        # The web app starts once every bot can receive (a webhook update needs its bot started).
+        await _all_started(adapters, running)
+        routes: list[BaseRoute] = [r for adapter in adapters for r in adapter.web_routes()]
         if bots.spotify is not None:
             from recommender.spotify import callback_routes
 
             routes += callback_routes(bots.spotify.accounts)
-        tasks = []
-        if settings.discord_token is not None:
-            discord = bots.discord()
-            tasks.append(
-                asyncio.create_task(discord.start(settings.discord_token.get_secret_value()))
-            )
         if routes:
             server = uvicorn.Server(
                 uvicorn.Config(
@@ -165,47 +118,26 @@ async def _serve(bots: Bots) -> None:
                 )
             )
             log.info("web app on http://%s:%d", settings.web_host, settings.web_port)
-            tasks.append(asyncio.create_task(server.serve()))
-        if not tasks:  # Telegram by long polling alone: wait until interrupted
-            tasks.append(asyncio.create_task(_forever()))
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            running.append(asyncio.create_task(server.serve()))
+        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             task.result()  # a bot that stopped with an error says so
+    finally:
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
 
-@contextlib.asynccontextmanager
-async def _telegram_running(
-    adapter: telegram_adapter.TelegramAdapter, application: TelegramApp, settings: Settings
-) -> AsyncIterator[None]:
-    async with application:
-        if settings.telegram_webhook_url:
-            url = settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH
-            await application.bot.set_webhook(
-                url, secret_token=_webhook_secret(settings), allowed_updates=Update.ALL_TYPES
-            )
-            log.info("Moodwave on Telegram (webhook %s)", url)
-        else:
-            assert application.updater is not None
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            log.info("Moodwave on Telegram (long polling)")
-        await application.start()
-        await adapter.ready(application)
-        try:
-            yield
-        finally:
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            await application.stop()
-
-
-def _webhook_secret(settings: Settings) -> str:
-    if settings.telegram_webhook_secret is None:
-        raise ConfigurationError(
-            "MOODWAVE_TELEGRAM_WEBHOOK_URL is set: set MOODWAVE_TELEGRAM_WEBHOOK_SECRET too "
-            "(1-256 characters A-Z, a-z, 0-9, _ and -), so forged updates are refused."
-        )
-    return settings.telegram_webhook_secret.get_secret_value()
-
-
-async def _forever() -> None:
-    await asyncio.Event().wait()
+async def _all_started(adapters: list[ChatAdapter], running: list[asyncio.Task[None]]) -> None:
+    """Wait until every adapter has started; a bot that fails while starting raises here."""
+    started = [asyncio.create_task(adapter.started.wait()) for adapter in adapters]
+    try:
+        pending = set(started) | set(running)
+        while not all(task.done() for task in started):
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done & set(running):
+                task.result()  # ended before it started: its error, or a plain stop
+                raise RuntimeError("a chat bot stopped while starting")
+    finally:
+        for task in started:
+            task.cancel()

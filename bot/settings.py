@@ -18,6 +18,10 @@ def user_data_home() -> Path:
     return Path(base) / "moodwave"
 
 
+class ConfigurationError(RuntimeError):
+    """A setting that cannot work; the message says which and what to do."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MOODWAVE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"

@@ -44,10 +44,7 @@ def group_playlist(
     """One playlist for everyone in `members` (one request each, with `user_key` and taste)."""
     if not members or size <= 0:
         return []
-    group_mood = Mood(
-        sum(m.mood.valence for m in members) / len(members),
-        sum(m.mood.arousal for m in members) / len(members),
-    )
+    group_mood = mean_mood([m.mood for m in members])
     path = mood_path(group_mood, members[0].mode, size)
     disliked = frozenset().union(*(m.taste.disliked_tracks for m in members))
     shared = TasteProfile(disliked_tracks=disliked)
@@ -67,6 +64,16 @@ def group_playlist(
         RankedSong(pool[t].song, score, _reason(pool[t], strategy, len(members)), target)
         for (t, score), target in zip(picks, path, strict=False)
     ]
+
+
+def mean_mood(moods: Sequence[Mood]) -> Mood:
+    """The group's mood: the members' mean valence and arousal."""
+    return Mood(
+        sum(m.valence for m in moods) / len(moods),
+        sum(m.arousal for m in moods) / len(moods),
+        1.0,
+        "group",
+    )
 
 
 def _pick(

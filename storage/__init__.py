@@ -7,7 +7,13 @@ from storage.migrate import downgrade, is_up_to_date, upgrade
 from storage.mixes import DueMix, MixMood, MixStore
 from storage.moods import MoodStore, NewMood
 from storage.people import PeopleStore
-from storage.recommendations import NewItem, ReactionFact, RecommendationStore
+from storage.recommendations import (
+    NewItem,
+    NewRecommendation,
+    ReactionFact,
+    RecommendationStore,
+    SavedRecommendation,
+)
 from storage.songs import SongStore
 from storage.store import Store, UpdateStore
 
@@ -20,9 +26,11 @@ __all__ = [
     "MoodStore",
     "NewItem",
     "NewMood",
+    "NewRecommendation",
     "PeopleStore",
     "ReactionFact",
     "RecommendationStore",
+    "SavedRecommendation",
     "SongStore",
     "Store",
     "UpdateStore",

@@ -20,6 +20,7 @@ from storage.models import (
     RecommendationItem,
     User,
 )
+from storage.recommendations import SavedRecommendation
 from storage.sessions import Sessions
 
 
@@ -46,7 +47,7 @@ class CheckInStore(Protocol):
 
     def schedule_checkin(
         self,
-        recommendation: Recommendation,
+        recommendation: Recommendation | SavedRecommendation,
         mood_before_id: int,
         due_at: datetime,
         user_id: int | None = None,
@@ -83,7 +84,7 @@ class CheckIns(Sessions):
 
     def schedule_checkin(
         self,
-        recommendation: Recommendation,
+        recommendation: Recommendation | SavedRecommendation,
         mood_before_id: int,
         due_at: datetime,
         user_id: int | None = None,

@@ -4,7 +4,7 @@ reactions to their songs, and the person's own rating of their mood before one."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -31,6 +31,34 @@ class NewItem:
 
 
 @dataclass(frozen=True)
+class NewRecommendation:
+    """A recommendation to store, as plain values (the caller builds no table row)."""
+
+    user_id: int
+    chat_id: int
+    mood_report_id: int
+    mode: str
+    target_valence: float
+    target_arousal: float
+    strategy: str
+    model_version: str
+    arm: str
+    randomised: bool
+    arm_draw: float | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SavedRecommendation:
+    """A stored recommendation's ids: its own, its person's and chat's, and its items' in order."""
+
+    id: int
+    user_id: int
+    chat_id: int
+    item_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class ReactionFact:
     """One reaction joined with the song it was about: the input of a taste profile."""
 
@@ -50,6 +78,14 @@ class RecommendationStore(Protocol):
     ) -> tuple[Recommendation, list[RecommendationItem]]: ...
 
     def save_playlist(self, playlist: Playlist) -> Playlist: ...
+
+    def record_recommendation(
+        self, new: NewRecommendation, items: Sequence[NewItem]
+    ) -> SavedRecommendation: ...
+
+    def record_playlist(
+        self, recommendation_id: int, provider: str, url: str | None, external_id: str | None
+    ) -> None: ...
 
     def item_in_chat(self, item_id: int, chat_id: int) -> RecommendationItem | None: ...
 
@@ -97,6 +133,32 @@ class Recommendations(Sessions):
             s.add(playlist)
             s.commit()
             return playlist
+
+    # -- plain values in, ids out (what the conversation core writes) ----------------------------
+
+    def record_recommendation(
+        self, new: NewRecommendation, items: Sequence[NewItem]
+    ) -> SavedRecommendation:
+        recommendation, rows = self.save_recommendation(Recommendation(**asdict(new)), items)
+        assert recommendation.id is not None and all(row.id is not None for row in rows)
+        return SavedRecommendation(
+            recommendation.id,
+            recommendation.user_id,
+            recommendation.chat_id,
+            tuple(row.id for row in rows if row.id is not None),
+        )
+
+    def record_playlist(
+        self, recommendation_id: int, provider: str, url: str | None, external_id: str | None
+    ) -> None:
+        self.save_playlist(
+            Playlist(
+                recommendation_id=recommendation_id,
+                provider=provider,
+                url=url,
+                external_id=external_id,
+            )
+        )
 
     def item_in_chat(self, item_id: int, chat_id: int) -> RecommendationItem | None:
         """The item, if it belongs to a recommendation made in this chat."""

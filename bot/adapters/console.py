@@ -1,4 +1,4 @@
-"""A terminal chat that drives the same conversation core as Telegram and Discord.
+"""A terminal chat that drives the same conversation core (any `Core`) as Telegram and Discord.
 
 A line that is the path of an audio file (OGG, MP3, M4A, WAV, FLAC) is sent as a voice note.
 Lines are read from standard input whether or not it is a terminal, so a conversation can be scripted
@@ -17,19 +17,20 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.checkins import CheckInJob
-from bot.core.conversation import REACTION_COMMANDS, Conversation
 from bot.core.events import (
     ChatKind,
     ChatRef,
     Command,
+    Core,
     Incoming,
     Outgoing,
     Payload,
+    Send,
     TextMessage,
     UserRef,
     VoiceNote,
 )
-from storage import DueCheckIn
+from bot.core.reactions import REACTION_COMMANDS
 
 PLATFORM = "console"
 QUIT = {"/quit", "/exit"}
@@ -87,22 +88,27 @@ def render(out: Outgoing) -> str:
 
 
 class ConsoleChat:
+    """The console's adapter. It runs in the foreground (reading standard input) rather than being
+    served by `bot.serve`; its check-in job is made for its one chat and delivers through it."""
+
+    platform = PLATFORM
+
     def __init__(
         self,
-        conversation: Conversation,
-        make_job: Callable[[str, Callable[[DueCheckIn, Outgoing], None]], CheckInJob],
+        core: Core,
+        make_job: Callable[[str, Send], CheckInJob],
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
         user_name: str | None = None,
     ) -> None:
-        self.conversation = conversation
+        self.core = core
         self.stdin = stdin
         self.stdout = stdout
         name = user_name or _login_name()
         self.user = UserRef(f"console:{name}", name)
         self.chat = ChatRef(f"console:{name}", ChatKind.PRIVATE, f"console chat of {name}")
         self._print_lock = threading.Lock()
-        self.job = make_job(self.chat.external_id, self._deliver_checkin)
+        self.job = make_job(self.chat.external_id, self.deliver)
 
     def run(self, on_idle: Callable[[], None] | None = None) -> int:
         interactive = self.stdin.isatty()
@@ -127,10 +133,11 @@ class ConsoleChat:
 
     def send(self, payload: Payload) -> None:
         event = Incoming(PLATFORM, self.chat, self.user, payload)
-        for out in self.conversation.handle(event):
+        for out in self.core.handle(event):
             self._say(render(out))
 
-    def _deliver_checkin(self, _due: DueCheckIn, out: Outgoing) -> None:
+    def deliver(self, _chat_external_id: str, out: Outgoing) -> None:
+        """A reply from outside an update (a check-in), printed between the lines typed."""
         self._say(render(out))
 
     def _say(self, text: str) -> None:

@@ -7,6 +7,7 @@ logic. Buttons carry a compact action string (at most 64 bytes, Telegram's callb
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -104,6 +105,11 @@ class Core(Protocol):
     of its own (`bot.core_process`). Never raises for a bad event: the reply is then an apology."""
 
     def handle(self, event: Incoming) -> list[Outgoing]: ...
+
+
+# How a reply reaches one chat from outside an update (a check-in, a group mix, a notice): the chat's
+# external id and the reply; raises when it could not be sent.
+Send = Callable[[str, Outgoing], None]
 
 
 MAX_ACTION_BYTES = 64

@@ -3,7 +3,7 @@ be reviewed (and later translated) in one place."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.events import Button, Outgoing, command_action
 from nlp import Mood
@@ -323,3 +323,18 @@ def checkin_thanks(before: Mood, after: Mood) -> str:
 
 def playlist_header(mood: Mood, mode: Mode, title: str) -> str:
     return f"You sound {describe_mood(mood)}. Mode: {mode.label}.\n{title}"
+
+
+def playlist_title(mode: Mode, mood: Mood, now: datetime) -> str:
+    return (
+        f"{mode.label.capitalize()}: from '{mood_words(mood.valence, mood.arousal)}', {now:%d %b}"
+    )
+
+
+def other_modes_buttons(current: Mode) -> tuple[tuple[Button, ...], ...]:
+    return (tuple(Button(m.label, command_action("mode", m.value)) for m in Mode if m != current),)
+
+
+def notice(text: str) -> Outgoing:
+    """A short acknowledgement a platform may show in place (a toast) rather than as a message."""
+    return Outgoing(text, meta={"notice": "1"})

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.core.people import Person
 from recommender import Recommender
 from recommender.arms import Arm, ArmAssigner, arm_of
-from storage.models import User
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class Treatment:
     draw: float | None = None
 
 
-class Study:
+class StudyArms:
     """Arms with their rankers and the seeded assigner. The rankers of `widedeep` and `nearest`
     are the production ones where they are the same kind, so learning is shared."""
 
@@ -42,8 +42,8 @@ class Study:
         self.assigner = assigner
         self.rankers = dict(rankers)
 
-    def treatment(self, user: User, unit_key: str, production: Recommender) -> Treatment:
-        if not (user.research_consent and user.checkins_enabled):
+    def treatment(self, person: Person, unit_key: str, production: Recommender) -> Treatment:
+        if not (person.research_consent and person.checkins_enabled):
             return Treatment(arm_of(production), production)
         chosen = self.assigner.assign(unit_key)
         log.info("research arm %s (draw %.6f) for %s", chosen.arm.value, chosen.draw, unit_key)
@@ -56,11 +56,17 @@ def production_treatment(ranker: Recommender) -> Treatment:
 
 
 SAM_POINTS = range(1, 6)
+SAM_VERSION = "sam-5point"  # the model version of a mood told by both SAM scales
 
 
 def sam_value(point: int) -> float:
     """A 5-point SAM rating (1..5) on the model's [-1, 1] scale: 1 -> -1, 3 -> 0, 5 -> 1."""
     return (point - 3) / 2.0
+
+
+def sam_point(value: float) -> int:
+    """A SAM value in [-1, 1] back to its 1-5 point."""
+    return round(value * 2 + 3)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from recommender import Song
 from recommender.catalog import load_spotify_songs
 from recommender.importing import song_record
 from recommender.nearest import NearestMoodRecommender
-from storage import DueCheckIn, Store
+from storage import Store
 
 
 @dataclass
@@ -35,10 +36,10 @@ class Clock:
 
 @dataclass
 class Delivered:
-    items: list[tuple[DueCheckIn, Outgoing]] = field(default_factory=list)
+    items: list[tuple[str, Outgoing]] = field(default_factory=list)  # (chat's external id, reply)
 
-    def __call__(self, due: DueCheckIn, out: Outgoing) -> None:
-        self.items.append((due, out))
+    def __call__(self, chat_external_id: str, out: Outgoing) -> None:
+        self.items.append((chat_external_id, out))
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +61,13 @@ class Harness:
     clock: Clock
     delivered: Delivered
     job: CheckInJob
+    seams: dict[str, Any]  # what the conversation was built from
+
+    def rebuild(self, **changes: Any) -> None:
+        """The same core with some of its seams swapped (a learning ranker, a study's arms)."""
+        self.seams = {**self.seams, **changes}
+        self.conversation = Conversation(**self.seams)
+        self.job = _checkin_job(self.store, self.conversation, self.delivered)
 
     def send(
         self,
@@ -84,12 +92,22 @@ def harness(store: Store, lexicon: LexiconEstimator, catalog_slice: list[Song]) 
     rules = ConversationRules(
         checkin_delay=timedelta(minutes=30), playlist_size=10, max_message_chars=4000
     )
-    conversation = Conversation(
-        store, lexicon, NearestMoodRecommender(catalog.songs), catalog, rules=rules, clock=clock
-    )
+    seams: dict[str, Any] = {
+        "store": store,
+        "estimator": lexicon,
+        "recommender": NearestMoodRecommender(catalog.songs),
+        "catalog": catalog,
+        "rules": rules,
+        "clock": clock,
+    }
+    conversation = Conversation(**seams)
     delivered = Delivered()
-    job = CheckInJob(store, conversation, "test", delivered, timedelta(hours=12))
-    return Harness(store, conversation, clock, delivered, job)
+    job = _checkin_job(store, conversation, delivered)
+    return Harness(store, conversation, clock, delivered, job, seams)
+
+
+def _checkin_job(store: Store, conversation: Conversation, delivered: Delivered) -> CheckInJob:
+    return CheckInJob(store, conversation, "test", delivered, timedelta(hours=12))
 
 
 MakeHarness = Callable[..., Harness]

@@ -277,7 +277,7 @@ def test_mix_with_no_answers_ends_kindly(harness: Harness) -> None:
 def test_checkin_that_moved_toward_the_target_rewards_the_playlist(harness: Harness) -> None:
     from recommender.ranking import Feedback
 
-    inner = harness.conversation.recommender
+    inner = harness.seams["recommender"]
     seen: list[Feedback] = []
 
     class Learning:
@@ -292,7 +292,7 @@ def test_checkin_that_moved_toward_the_target_rewards_the_playlist(harness: Harn
         def observe(self, feedback: Feedback) -> None:
             seen.append(feedback)
 
-    harness.conversation.recommender = Learning()  # type: ignore[assignment]
+    harness.rebuild(recommender=Learning())
     harness.send(Command("mode", ("lift",)))
     harness.send(TextMessage("miserable, sad and hopeless"))
     harness.send(Command("like", ("1",)))
@@ -305,7 +305,7 @@ def test_checkin_that_moved_toward_the_target_rewards_the_playlist(harness: Harn
 
 
 def test_checkin_preferences_off_on_and_delay(harness: Harness) -> None:
-    from bot.core.conversation import parse_delay
+    from bot.core.preferences import parse_delay
 
     assert "on, 30 minutes" in harness.send(Command("checkin"))[0].text
     harness.send(TextMessage("sad and lonely"))

@@ -201,10 +201,7 @@ def test_buttons_keep_working_after_a_restart(harness: Harness, fake: FakeDiscor
             await bot.gateway.slash(ann, dm, "mood", feeling=SAD)
         playlist = playlist_message(fake, dm)
 
-        core = harness.conversation  # a new process: a new core on the same database
-        restarted = Conversation(
-            core.store, core.estimator, core.recommender, core.catalog, rules=core.rules
-        )
+        restarted = Conversation(**harness.seams)  # a new process: a new core, the same database
         async with running_bot(restarted, fake) as bot:
             like = reaction_id(playlist, 1, "l")
             await bot.gateway.press(ann, dm, playlist, like)
@@ -357,7 +354,7 @@ def test_a_checkin_from_the_job_thread_appears_in_the_channel(
                 harness.store,
                 harness.conversation,
                 PLATFORM,
-                bot.adapter.deliver_checkin,
+                bot.adapter.deliver,
                 timedelta(hours=12),
             )
             harness.clock.advance(timedelta(minutes=31))

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.core import replies
 from bot.core.events import ChatKind, Command, TextMessage, decode_action
-from bot.core.study import Study
+from bot.core.study import StudyArms
 from recommender.arms import Arm, ArmAssigner, RandomSongsRecommender
 from storage.export import export_study
 from storage.models import CheckIn, MoodReport, Recommendation, RecommendationItem
@@ -27,10 +27,12 @@ def rows(h: Harness, table: type) -> list:
 
 def with_study(h: Harness, weights: dict[Arm, float], seed: str = "test-seed") -> ArmAssigner:
     assigner = ArmAssigner(weights, seed)
-    production = h.conversation.recommender
-    h.conversation.study = Study(
-        assigner,
-        {Arm.NEAREST: production, Arm.RANDOM: RandomSongsRecommender(h.conversation.catalog.songs)},
+    production = h.seams["recommender"]
+    songs = h.seams["catalog"].songs
+    h.rebuild(
+        study=StudyArms(
+            assigner, {Arm.NEAREST: production, Arm.RANDOM: RandomSongsRecommender(songs)}
+        )
     )
     return assigner
 

@@ -34,7 +34,7 @@ class RunningBot:
         )
         self.application = self.adapter.build(fake.token, fake.base_url, fake.base_file_url)
         self.job = CheckInJob(
-            store, harness.conversation, PLATFORM, self.adapter.deliver_checkin, timedelta(hours=12)
+            store, harness.conversation, PLATFORM, self.adapter.deliver, timedelta(hours=12)
         )
         self.mixes = MixJob(store, harness.conversation, PLATFORM, self.adapter.deliver)
         self._stop: asyncio.Event | None = None

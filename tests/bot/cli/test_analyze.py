@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.analyze import analyze_jsonl
+from bot.cli.analyze import analyze_jsonl
 from nlp.lexicon import LexiconEstimator
 
 

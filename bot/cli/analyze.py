@@ -7,12 +7,46 @@ written back as `{"line": N, "error": "..."}`, so the output always has one line
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any, TextIO
 
+from bot.cli.subcommands import Subcommands, add_model_choice, with_model
+from bot.settings import Settings
 from nlp import Mood, MoodEstimator
+
+
+def add_to(sub: Subcommands) -> None:
+    analyze = sub.add_parser(
+        "analyze", help="valence and arousal of a text, or of JSON lines on stdin (--jsonl)"
+    )
+    analyze.add_argument("text", nargs="?", help="the text to analyse")
+    analyze.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read one JSON object with a "text" field per line from stdin, write each back '
+        "with valence, arousal, confidence, model_version and truncated added",
+    )
+    analyze.add_argument("--batch", type=int, default=256, help="lines per model batch")
+    add_model_choice(analyze)
+    analyze.set_defaults(handler=_analyze)
+
+
+def _analyze(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_estimator
+
+    if args.jsonl == (args.text is not None):
+        print("moodwave analyze: give a text, or --jsonl with lines on stdin", file=sys.stderr)
+        return 2
+    estimator = build_estimator(with_model(settings, args.model))
+    if args.jsonl:
+        analyze_jsonl(estimator, sys.stdin, sys.stdout, args.batch)
+    else:
+        print(json.dumps(analyze_text(estimator, args.text), ensure_ascii=False))
+    return 0
 
 
 def analyze_text(estimator: MoodEstimator, text: str) -> dict[str, Any]:

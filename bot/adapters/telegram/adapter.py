@@ -1,36 +1,25 @@
-"""The Telegram adapter: python-telegram-bot (v22) updates in, the core's replies out.
-
-It translates, and nothing more: a message, command, voice note or button press becomes one
-`Incoming` event; each `Outgoing` becomes a message with an inline keyboard (a row of reaction
-buttons per song, then the reply's own buttons). The core is synchronous (database, model), so it
-runs in a worker thread and never blocks the event loop. Updates are processed in order, one at a
-time, so one person's messages keep their order. Outgoing rate limits are kept by PTB's
-`AIORateLimiter` (about 30 messages a second across all chats, Telegram's limit, or up to 1000 with
-paid broadcasts switched on), which also waits out Telegram's `retry_after`; a group that became a
-supergroup is followed to its new chat id.
-"""
+"""The Telegram adapter itself: PTB's application, its handlers, polling or the webhook, and
+sending (with the chat followed when a group became a supergroup)."""
 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from starlette.routing import BaseRoute
 from telegram import (
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
-    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -38,28 +27,25 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.base import ChatAdapter, CoreHost, jobs_when_ready
+from bot.adapters.telegram.messages import PLATFORM, incoming, keyboard, render_text
+from bot.adapters.telegram.ordering import ChatOrderedUpdateProcessor
 from bot.core import replies
 from bot.core.events import (
-    ChatKind,
-    ChatRef,
     Command,
     Core,
-    Incoming,
     Outgoing,
     Payload,
-    ReactionKind,
     TextMessage,
-    UserRef,
     VoiceNote,
     decode_action,
-    reaction_action,
 )
-from storage import DueCheckIn
+from bot.settings import ConfigurationError, Settings
+from bot.web import WEBHOOK_PATH, UpdateState, telegram_webhook_routes
+from storage import Store
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "telegram"
-MAX_TEXT = 4096
 # Updates of different chats handled at once: the core runs in threads (database, model), so a
 # few in flight keep both the cores and the database busy while one waits.
 CONCURRENT_UPDATES = 8
@@ -73,64 +59,56 @@ COMMANDS = {
     "forget": "delete everything Moodwave stored about you",
     "feel": "answer the check-in: how do you feel now?",
 }
-REACTION_LABELS = (
-    (ReactionKind.LIKE, "👍"),
-    (ReactionKind.DISLIKE, "👎"),
-    (ReactionKind.SKIP, "⏭"),
-)
 
 Migrate = Callable[[str, str], None]
 
 
-class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
-    """Updates of different chats run concurrently; updates of one chat run one after another, in
-    the order they arrived, so a person's messages (and a group's) keep their order."""
+class TelegramAdapter(ChatAdapter):
+    platform = PLATFORM
 
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[object, asyncio.Lock] = {}
-        self._waiting: dict[object, int] = {}
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        key: object = chat.id if chat is not None else None
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._waiting[key] -= 1
-            if self._waiting[key] == 0:  # nobody else queued for this chat: forget its lock
-                del self._waiting[key]
-                del self._locks[key]
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-
-class TelegramAdapter:
     def __init__(
         self,
-        conversation: Core,
+        core: Core,
         migrate_chat: Migrate,
         on_ready: Callable[[], None] | None = None,
         finish_update: Callable[[str], object] | None = None,
         paid_broadcast: bool = False,
     ) -> None:
-        self.conversation = conversation
+        super().__init__(core, on_ready)
         # Replies carry allow_paid_broadcast: Telegram's 30 messages a second become 1000 (paid).
         self.paid_broadcast = paid_broadcast
         self.migrate_chat = migrate_chat
-        self.on_ready = on_ready  # e.g. start the check-in job once the bot can send
         self.finish_update = finish_update  # e.g. mark the update's claim done (replicas)
         self.application: Application | None = None
+        self.webhook: Webhook | None = None  # None: long polling
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- wiring --------------------------------------------------------------------------------
+
+    @classmethod
+    def from_settings(cls, settings: Settings, host: CoreHost, store: Store) -> TelegramAdapter:
+        assert settings.telegram_token is not None
+        adapter = cls(
+            host,
+            lambda old, new: store.migrate_chat(PLATFORM, old, new),
+            finish_update=lambda update_id: store.finish_update(PLATFORM, update_id),
+            paid_broadcast=settings.telegram_paid_broadcast,
+        )
+        adapter.on_ready = jobs_when_ready(host, adapter)
+        api = settings.telegram_api_url.rstrip("/")
+        adapter.build(
+            settings.telegram_token.get_secret_value(),
+            base_url=f"{api}/bot" if api else None,
+            base_file_url=f"{api}/file/bot" if api else None,
+        )
+        if settings.telegram_webhook_url:
+            adapter.webhook = Webhook(
+                settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH,
+                _webhook_secret(settings),
+                lambda update_id: store.update_state(PLATFORM, update_id),
+                retry_after_s=max(1, math.ceil(settings.update_lease.total_seconds() / 4)),
+            )
+        return adapter
 
     def build(
         self, token: str, base_url: str | None = None, base_file_url: str | None = None
@@ -158,11 +136,46 @@ class TelegramAdapter:
         return app
 
     async def ready(self, app: Application) -> None:
-        """Once the bot can send (PTB's post_init in polling mode; called by the webhook server)."""
+        """Once the bot can send (PTB's post_init in polling mode; called by `run`)."""
         self._loop = asyncio.get_running_loop()
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS.items()])
-        if self.on_ready is not None:
-            self.on_ready()
+        self._ready()
+
+    async def run(self) -> None:
+        """Start receiving (the webhook set, or long polling) and serve until cancelled."""
+        application = self.application
+        if application is None:
+            raise RuntimeError("build() the Telegram application before running it")
+        async with application:
+            if self.webhook is not None:
+                await application.bot.set_webhook(
+                    self.webhook.url,
+                    secret_token=self.webhook.secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                log.info("Moodwave on Telegram (webhook %s)", self.webhook.url)
+            else:
+                assert application.updater is not None
+                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                log.info("Moodwave on Telegram (long polling)")
+            await application.start()
+            await self.ready(application)
+            try:
+                await asyncio.Event().wait()  # until cancelled
+            finally:
+                if application.updater is not None and application.updater.running:
+                    await application.updater.stop()
+                await application.stop()
+
+    def web_routes(self) -> list[BaseRoute]:
+        if self.webhook is None or self.application is None:
+            return []
+        return telegram_webhook_routes(
+            self.application,
+            self.webhook.secret,
+            self.webhook.update_state,
+            retry_after_s=self.webhook.retry_after_s,
+        )
 
     # -- updates in ----------------------------------------------------------------------------
 
@@ -254,7 +267,7 @@ class TelegramAdapter:
         event = incoming(update, payload)
         if event is None:
             return []
-        return await asyncio.to_thread(self.conversation.handle, event)
+        return await asyncio.to_thread(self.core.handle, event)
 
     # -- replies out ---------------------------------------------------------------------------
 
@@ -288,9 +301,6 @@ class TelegramAdapter:
                 )
         return sent
 
-    def deliver_checkin(self, due: DueCheckIn, out: Outgoing) -> None:
-        self.deliver(due.chat_external_id, out)
-
     def deliver(self, chat_external_id: str, out: Outgoing) -> None:
         """Called from another thread (the check-in job, a finished Spotify playlist): send on the
         bot's loop and wait for it, so a failure is the caller's to retry (a check-in stays
@@ -301,56 +311,20 @@ class TelegramAdapter:
         future.result(timeout=60)
 
 
-def incoming(update: Update, payload: Payload) -> Incoming | None:
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        return None
-    kind = ChatKind.PRIVATE if chat.type == ChatType.PRIVATE else ChatKind.GROUP
-    return Incoming(
-        PLATFORM,
-        ChatRef(str(chat.id), kind, chat.title),
-        UserRef(str(user.id), user.first_name or user.username),
-        payload,
-        str(update.update_id),
-    )
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram sends updates (instead of long polling), and how the route answers."""
+
+    url: str
+    secret: str
+    update_state: UpdateState
+    retry_after_s: int
 
 
-def render_text(out: Outgoing) -> list[str]:
-    """The reply as HTML, split at line ends into messages within Telegram's 4,096 characters."""
-    lines = [html.escape(out.text)]
-    for entry in out.entries:
-        title = html.escape(f"{entry.title} - {entry.artist}")
-        lines.append(f'{entry.position}. <a href="{html.escape(entry.url)}">{title}</a>')
-        lines.append(f"    <i>{html.escape(entry.reason)}</i>")
-    chunks: list[str] = []
-    current = ""
-    for line in "\n".join(lines).split("\n"):
-        while len(line) > MAX_TEXT:  # one enormous line: cut it (rare: an echoed huge message)
-            chunks.append(line[:MAX_TEXT])
-            line = line[MAX_TEXT:]
-        if current and len(current) + 1 + len(line) > MAX_TEXT:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks or [html.escape(out.text)[:MAX_TEXT] or "…"]
-
-
-def keyboard(out: Outgoing) -> InlineKeyboardMarkup | None:
-    rows: list[list[InlineKeyboardButton]] = [
-        [
-            InlineKeyboardButton(
-                f"{entry.position} {label}", callback_data=reaction_action(entry.item_id, kind)
-            )
-            for kind, label in REACTION_LABELS
-        ]
-        for entry in out.entries
-    ]
-    rows += [
-        [InlineKeyboardButton(b.label, callback_data=b.action) for b in row] for row in out.buttons
-    ]
-    if out.link:
-        rows.append([InlineKeyboardButton("Open the playlist", url=out.link)])
-    return InlineKeyboardMarkup(rows) if rows else None
+def _webhook_secret(settings: Settings) -> str:
+    if settings.telegram_webhook_secret is None:
+        raise ConfigurationError(
+            "MOODWAVE_TELEGRAM_WEBHOOK_URL is set: set MOODWAVE_TELEGRAM_WEBHOOK_SECRET too "
+            "(1-256 characters A-Z, a-z, 0-9, _ and -), so forged updates are refused."
+        )
+    return settings.telegram_webhook_secret.get_secret_value()

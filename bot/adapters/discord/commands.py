@@ -1,0 +1,87 @@
+"""Discord's slash commands: the same actions as on Telegram, each turned into the core's `Command`
+(or, for /mood, free text read as a mood)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord.client import ClientEvents
+from bot.core.events import Command, ReactionKind, TextMessage
+from recommender import Mode
+
+MODE_CHOICES = [app_commands.Choice(name=mode.label, value=mode.value) for mode in Mode]
+PRIVACY_CHOICES = [
+    app_commands.Choice(name="on: my anonymised logs may be used", value="on"),
+    app_commands.Choice(name="off: nothing of mine is used", value="off"),
+]
+FORGET_CHOICES = [
+    app_commands.Choice(name="yes, delete everything", value="yes"),
+    app_commands.Choice(name="no, keep it", value="no"),
+]
+
+
+def register_commands(tree: app_commands.CommandTree[Any], adapter: ClientEvents) -> None:
+    """The same actions as on Telegram, each turned into the core's `Command` (or, for /mood,
+    free text read as a mood)."""
+
+    async def run(interaction: discord.Interaction[Any], name: str, *args: str | None) -> None:
+        await adapter.on_command(interaction, Command(name, tuple(a for a in args if a)))
+
+    @tree.command(name="start", description="what Moodwave does")
+    async def start(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction, "start")
+
+    @tree.command(name="help", description="how to use Moodwave")
+    async def help_(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction, "help")
+
+    @tree.command(name="mood", description="tell Moodwave how you feel and get songs for it")
+    @app_commands.describe(feeling='how you feel, in a few words ("drained but hopeful")')
+    async def mood(interaction: discord.Interaction[Any], feeling: str) -> None:
+        await adapter.on_command(interaction, TextMessage(feeling))
+
+    @tree.command(name="mode", description="what the music should do with your mood")
+    @app_commands.describe(mode="leave out to see the current mode")
+    @app_commands.choices(mode=MODE_CHOICES)
+    async def mode(interaction: discord.Interaction[Any], mode: str | None = None) -> None:
+        await run(interaction, "mode", mode)
+
+    @tree.command(name="privacy", description="research consent: see or change")
+    @app_commands.describe(choice="leave out to see the current setting")
+    @app_commands.choices(choice=PRIVACY_CHOICES)
+    async def privacy(interaction: discord.Interaction[Any], choice: str | None = None) -> None:
+        await run(interaction, "privacy", choice)
+
+    @tree.command(name="forget", description="delete everything Moodwave stored about you")
+    @app_commands.describe(confirm="leave out to be asked first")
+    @app_commands.choices(confirm=FORGET_CHOICES)
+    async def forget(interaction: discord.Interaction[Any], confirm: str | None = None) -> None:
+        await run(interaction, "forget", confirm)
+
+    @tree.command(name="feel", description="answer the check-in: how do you feel now?")
+    @app_commands.describe(feeling="how you feel now, in a few words")
+    async def feel(interaction: discord.Interaction[Any], feeling: str) -> None:
+        await run(interaction, "feel", *feeling.split())
+
+    for kind in (ReactionKind.LIKE, ReactionKind.DISLIKE, ReactionKind.SKIP):
+        tree.add_command(_reaction_command(kind, run))
+
+
+Run = Callable[..., Any]
+
+
+def _reaction_command(kind: ReactionKind, run: Run) -> app_commands.Command[Any, ..., None]:
+    async def react(
+        interaction: discord.Interaction[Any], number: app_commands.Range[int, 1, 50]
+    ) -> None:
+        await run(interaction, kind.value, str(number))
+
+    return app_commands.Command(
+        name=kind.value,
+        description=f"{kind.value} song N of the latest playlist in this chat",
+        callback=app_commands.describe(number="the song's number in the playlist")(react),
+    )

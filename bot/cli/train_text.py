@@ -1,0 +1,80 @@
+"""`moodwave train-text`: fine-tune a text mood model on EmoBank (the MiniLM, or the teacher with
+`--base mpnet`), or distil the teacher into the MiniLM student (`--distill`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.cli.subcommands import Subcommands
+from bot.settings import Settings
+from nlp.model_fetch import MPNET
+
+
+def add_to(sub: Subcommands) -> None:
+    train_text = sub.add_parser(
+        "train-text", help="fine-tune the text mood model on EmoBank (writes adapter and head)"
+    )
+    train_text.add_argument("--out", default="nlp/weights/text-va", help="folder for the weights")
+    train_text.add_argument(
+        "--base",
+        default=None,
+        help="the encoder to adapt: 'minilm' (the installed all-MiniLM-L6-v2, default), 'mpnet' "
+        "(all-mpnet-base-v2 from `moodwave models fetch mpnet`: the teacher), a folder or a hub name",
+    )
+    train_text.add_argument(
+        "--distill",
+        action="store_true",
+        help="train the student from the teacher (MOODWAVE_TEXT_TEACHER_*): the teacher labels "
+        "GoEmotions' and EmoBank's train texts (cached under $MOODWAVE_HOME/cache), the student "
+        "learns from those labels and EmoBank's gold ratings",
+    )
+    train_text.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a TrainConfig field",
+    )
+    train_text.set_defaults(handler=_train_text)
+
+
+def _train_text(args: argparse.Namespace, settings: Settings) -> int:
+    from nlp.training import main as train_main
+
+    if settings.data_dir is None:
+        print(
+            "moodwave train-text: set MOODWAVE_DATA_DIR to the folder holding emobank/",
+            file=sys.stderr,
+        )
+        return 2
+    sets = [item for pair in args.set for item in ("--set", pair)]
+    base = args.base
+    if base == "mpnet":
+        base = str(MPNET.path(settings.models_dir))
+        if not Path(base).is_dir():
+            print("moodwave train-text: run `moodwave models fetch mpnet` first", file=sys.stderr)
+            return 2
+    if args.distill:
+        return _distill(args, settings, base)
+    bases = [] if base in (None, "minilm") else ["--base", base]
+    train_main(["--data-dir", str(settings.data_dir), "--out", args.out, *bases, *sets])
+    return 0
+
+
+def _distill(args: argparse.Namespace, settings: Settings, base: str | None) -> int:
+    import torch
+
+    from bot.app import build_text_model
+    from nlp.distill import distil
+
+    assert settings.data_dir is not None
+    torch.set_num_threads(2)
+    teacher = build_text_model(settings, "teacher")
+    cache = settings.cache_dir / f"teacher-labels-{teacher.version}.npz"
+    student_base = None if base in (None, "minilm") else base
+    metrics = distil(settings.data_dir, Path(args.out), teacher, args.set, cache, base=student_base)
+    print(json.dumps({"dev": metrics["dev"], "test": metrics["test"]}, indent=2))
+    return 0

@@ -1,0 +1,39 @@
+"""`moodwave worker`: the mood model served over HTTP."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from bot.cli.subcommands import Subcommands
+from bot.settings import Settings
+
+log = logging.getLogger("moodwave")
+
+
+def add_to(sub: Subcommands) -> None:
+    worker = sub.add_parser("worker", help="serve the mood model over HTTP (POST /v1/va)")
+    worker.add_argument("--host", default="127.0.0.1")
+    worker.add_argument("--port", type=int, default=8800)
+    worker.set_defaults(handler=_worker)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from bot.app import settle_heap, text_estimator_spec, text_model_settings, voice_spec
+    from nlp.factory import build_model_estimator, build_voice_analyzer
+    from nlp.worker import serve
+
+    # No busy wait here: the worker's callers are often sequential (a bot's fallback, a script), and
+    # a caller that sends its next text as soon as the last is answered would wait for company that
+    # never comes. The bot's in-process model uses MOODWAVE_TEXT_BATCH_WAIT_MS. The model is the
+    # one MOODWAVE_TEXT_MODEL names: the student, or the teacher on a GPU host.
+    spec = replace(text_estimator_spec(settings), busy_wait_s=None)
+    with text_model_settings(spec.kind):
+        estimator = build_model_estimator(spec)
+    voice = build_voice_analyzer(estimator, voice_spec(settings))
+    log.info("mood worker %s on http://%s:%d", estimator.version, args.host, args.port)
+    settle_heap()
+    serve(estimator, args.host, args.port, voice)
+    return 0

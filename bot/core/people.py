@@ -1,0 +1,65 @@
+"""Who an event is from and where, as the core's parts see them: plain values read once from the
+stored rows when the event comes in (`Person`, `Room`), and the conversation's rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.core.events import ChatKind
+from recommender import Mode
+from storage.models import Chat, User
+
+
+@dataclass(frozen=True)
+class ConversationRules:
+    checkin_delay: timedelta = timedelta(hours=1)
+    playlist_size: int = 10
+    max_message_chars: int = 4000
+    recent_window: timedelta = timedelta(hours=24)  # songs sent within it are not repeated
+    mix_wait: timedelta = timedelta(minutes=3)  # how long a group /mix collects moods
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person as the core knows them: their row's id, the pseudonym the rankers learn under, and
+    the settings they chose."""
+
+    id: int
+    pseudonym: str
+    display_name: str | None
+    mode: Mode
+    checkins_enabled: bool
+    own_checkin_delay: timedelta | None  # None: the conversation's default
+    research_consent: bool
+
+    @classmethod
+    def of(cls, user: User) -> Person:
+        assert user.id is not None
+        delay = user.checkin_delay_s
+        return cls(
+            user.id,
+            user.pseudonym,
+            user.display_name,
+            Mode.parse(user.preferred_mode) or Mode.MATCH,
+            user.checkins_enabled,
+            timedelta(seconds=delay) if delay is not None else None,
+            user.research_consent,
+        )
+
+    def checkin_delay(self, rules: ConversationRules) -> timedelta:
+        own = self.own_checkin_delay
+        return own if own is not None else rules.checkin_delay
+
+
+@dataclass(frozen=True)
+class Room:
+    """A chat as the core knows it: its row's id, and whether it is a group."""
+
+    id: int
+    group: bool
+
+    @classmethod
+    def of(cls, chat: Chat) -> Room:
+        assert chat.id is not None
+        return cls(chat.id, chat.kind == ChatKind.GROUP.value)
