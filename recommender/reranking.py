@@ -23,6 +23,7 @@ from recommender.index import MoodIndex
 from recommender.modes import mood_path
 from recommender.ranking import RankedSong, RecommendationRequest, TasteProfile
 from recommender.reasons import reasons_for
+from recommender.similarity import MMR_WEIGHT, SoundSpace, similarity_to
 from recommender.songs import Song
 
 IntArray = npt.NDArray[np.int64]
@@ -90,9 +91,16 @@ class Candidates:
 class PlaylistShaper:
     """Catalog arrays the re-rank reads (artist and genre codes), built once per catalog."""
 
-    def __init__(self, songs: Sequence[Song], index: MoodIndex | None = None) -> None:
+    def __init__(
+        self,
+        songs: Sequence[Song],
+        index: MoodIndex | None = None,
+        mmr_weight: float = MMR_WEIGHT,
+    ) -> None:
         self.songs = tuple(songs)
         self.index = index if index is not None else MoodIndex(self.songs)
+        self.mmr_weight = mmr_weight  # the maximal-marginal-relevance trade-off (similarity.py)
+        self.sound = SoundSpace(self.songs)
         self._by_track: dict[str, list[int]] = {}
         for position, song in enumerate(self.songs):
             self._by_track.setdefault(song.track_id, []).append(position)
@@ -231,9 +239,12 @@ class PlaylistShaper:
     ) -> list[Pick]:
         """Greedy: each position takes the best-scoring candidate the variety rules still allow:
         no artist twice, at most `GENRE_CAP_SHARE` of the list from one genre (unless the person
-        leans to it), a penalty for the genres of the last few picks, and every `EXPLORE_EVERY`-th
-        position from outside the person's known taste while such songs are left."""
+        leans to it), a penalty for the genres of the last few picks, a maximal-marginal-relevance
+        penalty (`mmr_weight` times the similarity to the most similar song already picked), and
+        every `EXPLORE_EVERY`-th position from outside the person's known taste while such songs
+        are left."""
         points = self.index.points[pool.positions]
+        closest = np.zeros(len(pool.positions))  # each candidate's similarity to its nearest pick
         artists = self.artist_codes[pool.positions]
         genres = self.genre_codes[pool.positions]
         taken = np.zeros(len(pool.positions), dtype=bool)
@@ -247,7 +258,7 @@ class PlaylistShaper:
         picks: list[Pick] = []
         for slot, target in enumerate(path[:size]):
             distance = np.hypot(points[:, 0] - target.valence, points[:, 1] - target.arousal)
-            score = pool.bonus - distance
+            score = pool.bonus - distance - self.mmr_weight * closest
             for genre in recent_genres[-GENRE_MEMORY:]:
                 score = score - genre_penalty * (genres == genre)
             blocked = taken | artist_taken[artists] | (pool.liked & (liked_left <= 0))
@@ -269,6 +280,15 @@ class PlaylistShaper:
             liked_left -= int(pool.liked[best])
             recent_genres.append(int(genres[best]))
             picks.append(Pick(int(pool.positions[best]), float(score[best]), explore))
+            if self.mmr_weight:
+                alike = similarity_to(
+                    int(pool.positions[best]),
+                    pool.positions,
+                    self.index.points,
+                    self.genre_codes,
+                    self.sound,
+                )
+                closest = np.maximum(closest, alike)
         return picks
 
     def ranked(
