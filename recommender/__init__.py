@@ -1,4 +1,11 @@
-"""Songs and their moods, ranking for a person and a mood, and publishing the playlist."""
+"""Songs and their moods, ranking for a person and a mood, and publishing the playlist.
+
+Exports the catalog (`Song`, `load_spotify_catalog`, `MoodIndex`), the ranking contract every
+ranker meets (`Recommender`, `RecommendationRequest`, `RankedSong`, `TasteProfile`, `Mode`), the
+moods and reasons a playlist speaks in, and the publishing seam (`PlaylistPublisher`,
+`TrackLinksPublisher`). The rankers themselves are named in one registry, `recommender.rankers`
+(a new ranker is one module and one line there); offline studies live in `recommender.evaluation`,
+Spotify in `recommender.spotify`."""
 
 from recommender.catalog import (
     SPOTIFY_SONGS,
