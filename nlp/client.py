@@ -33,6 +33,17 @@ class WorkerUnavailable(RuntimeError):
     """The worker did not answer usefully within the timeout and retries."""
 
 
+def worker_client(
+    timeout: float, transport: httpx.BaseTransport | None, token: str | None
+) -> httpx.Client:
+    """An HTTP client for the worker: its timeouts, and its bearer token when one is set."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)),
+        transport=transport,
+        headers={"Authorization": f"Bearer {token}"} if token else None,
+    )
+
+
 class CircuitBreaker:
     """Closed: calls go to the worker. Open (after a failure): they do not, until `cooldown`
     seconds have passed; then one call at a time probes it, and a success closes the breaker
@@ -82,13 +93,12 @@ class RemoteMoodEstimator:
         retries: int = 2,
         backoff: float = 0.1,
         transport: httpx.BaseTransport | None = None,
+        token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)), transport=transport
-        )
+        self._client = worker_client(timeout, transport, token)
         self._version = "remote"
 
     @property
@@ -208,12 +218,11 @@ class RemoteVoiceAnalyzer:
         timeout: float = 30.0,
         retries: int = 1,
         transport: httpx.BaseTransport | None = None,
+        token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.retries = retries
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)), transport=transport
-        )
+        self._client = worker_client(timeout, transport, token)
 
     def analyse(self, audio: bytes, mime_type: str = "audio/ogg") -> VoiceReading:
         from nlp.voice.analyzer import VoiceReading  # librosa loads only when voice is used

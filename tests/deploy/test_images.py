@@ -205,7 +205,10 @@ def test_the_images_start_commands_run_here(
 
         wait_healthy(f"http://127.0.0.1:{worker_port}/healthz", worker.process, timeout=300)
         moods = httpx.post(
-            f"http://127.0.0.1:{worker_port}/v1/va", json={"texts": ["so happy today"]}, timeout=30
+            f"http://127.0.0.1:{worker_port}/v1/va",
+            json={"texts": ["so happy today"]},
+            headers={"Authorization": f"Bearer {worker_env['MOODWAVE_WORKER_TOKEN']}"},
+            timeout=30,
         ).json()
         assert moods["moods"][0]["valence"] > 0
 
