@@ -96,7 +96,9 @@ def build_estimator(settings: Settings) -> MoodEstimator:
     """The HTTP worker when `MOODWAVE_WORKER_URL` is set (with the in-process model as its
     fallback), else the in-process model."""
     if settings.worker_url:
-        remote = RemoteMoodEstimator(settings.worker_url, timeout=settings.worker_timeout)
+        remote = RemoteMoodEstimator(
+            settings.worker_url, timeout=settings.worker_timeout, token=worker_token(settings)
+        )
         # Whatever the worker serves (the teacher, usually), the bot's own fallback is the small
         # student: a bot machine without a GPU or the teacher's weights keeps answering.
         fallback = settings
@@ -174,7 +176,8 @@ def build_voice(settings: Settings, estimator: MoodEstimator) -> VoiceAnalysis |
         return build_voice_analyzer(estimator, voice_spec(settings))
 
     if settings.worker_url:
-        return FallbackVoiceAnalyzer(RemoteVoiceAnalyzer(settings.worker_url), local)
+        remote_voice = RemoteVoiceAnalyzer(settings.worker_url, token=worker_token(settings))
+        return FallbackVoiceAnalyzer(remote_voice, local)
     try:
         return local()
     except Exception:  # the speech model or its libraries are missing on this machine
@@ -321,3 +324,8 @@ def build_app(settings: Settings, claimer: str | None = None) -> Moodwave:
     return Moodwave(
         settings, store, estimator, catalog, recommender, publisher, conversation, notifier, spotify
     )
+
+
+def worker_token(settings: Settings) -> str | None:
+    """`MOODWAVE_WORKER_TOKEN`'s value, for the worker and its clients (never logged)."""
+    return settings.worker_token.get_secret_value() if settings.worker_token else None

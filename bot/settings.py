@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     voice_max_seconds: float = 120.0
     worker_url: str = ""  # empty: the mood model runs inside the bot process
     worker_timeout: float = 5.0
+    # The bearer token the worker wants on every route but /healthz, and the bot sends; needed for
+    # `moodwave worker --host` beyond loopback.
+    worker_token: SecretStr | None = None
     device: Literal["auto", "cpu", "cuda"] = "auto"
     # The text model's number format: auto is float16 on CUDA, bfloat16 on a CPU with bfloat16
     # hardware (AVX512-BF16/AMX: about twice float32's speed, same accuracy), else int8.
@@ -117,7 +120,9 @@ class Settings(BaseSettings):
     research_seed: str = "moodwave-study-1"
     log_level: str = "INFO"
 
-    @field_validator("data_dir", "text_model_weights", "text_teacher_weights", mode="before")
+    @field_validator(
+        "data_dir", "text_model_weights", "text_teacher_weights", "worker_token", mode="before"
+    )
     @classmethod
     def _empty_data_dir_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

@@ -3,7 +3,9 @@
 `RemoteMoodEstimator` calls `POST /v1/va` with a timeout and a couple of quick retries on connection
 errors and 5xx answers. `FallbackMoodEstimator` puts it in front of the in-process model: when the
 worker cannot be reached, the message is analysed locally instead, the logs say so (once per outage,
-not per message), and the user never notices. `RemoteVoiceAnalyzer` sends a voice note to
+not per message), and the user never notices. A `CircuitBreaker` keeps a hung worker from costing
+every message its timeouts: after a failure, calls go straight to the local model for a cool-down
+(30 s by default), then one call probes the worker again, and its success closes the breaker. `RemoteVoiceAnalyzer` sends a voice note to
 `POST /v1/voice` and raises the worker's `VoiceRejected` again, so the user gets the same message as
 in process.
 """
@@ -31,6 +33,58 @@ class WorkerUnavailable(RuntimeError):
     """The worker did not answer usefully within the timeout and retries."""
 
 
+def worker_client(
+    timeout: float, transport: httpx.BaseTransport | None, token: str | None
+) -> httpx.Client:
+    """An HTTP client for the worker: its timeouts, and its bearer token when one is set."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)),
+        transport=transport,
+        headers={"Authorization": f"Bearer {token}"} if token else None,
+    )
+
+
+class CircuitBreaker:
+    """Closed: calls go to the worker. Open (after a failure): they do not, until `cooldown`
+    seconds have passed; then one call at a time probes it, and a success closes the breaker
+    again while a failure opens it for another cool-down."""
+
+    def __init__(self, cooldown: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.cooldown = cooldown
+        self._clock = clock
+        self._open_until: float | None = None
+        self._probing = False
+        self._lock = threading.Lock()
+
+    @property
+    def open(self) -> bool:
+        return self._open_until is not None
+
+    def allow(self) -> bool:
+        """Whether this call may go to the worker (and if the breaker is open, be its probe)."""
+        with self._lock:
+            if self._open_until is None:
+                return True
+            if self._probing or self._clock() < self._open_until:
+                return False
+            self._probing = True
+            return True
+
+    def succeeded(self) -> bool:
+        """Closes the breaker; True when it was open (the worker is back)."""
+        with self._lock:
+            was_open = self._open_until is not None
+            self._open_until, self._probing = None, False
+            return was_open
+
+    def failed(self) -> bool:
+        """Opens the breaker for a cool-down; True when it was closed (a new outage)."""
+        with self._lock:
+            was_closed = self._open_until is None
+            self._open_until, self._probing = self._clock() + self.cooldown, False
+            return was_closed
+
+
 class RemoteMoodEstimator:
     def __init__(
         self,
@@ -39,13 +93,12 @@ class RemoteMoodEstimator:
         retries: int = 2,
         backoff: float = 0.1,
         transport: httpx.BaseTransport | None = None,
+        token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)), transport=transport
-        )
+        self._client = worker_client(timeout, transport, token)
         self._version = "remote"
 
     @property
@@ -107,38 +160,45 @@ class RemoteMoodEstimator:
 class FallbackMoodEstimator:
     """The remote worker first; the local model (built on first need) when it is unreachable."""
 
-    def __init__(self, primary: RemoteMoodEstimator, local: Callable[[], MoodEstimator]) -> None:
+    def __init__(
+        self,
+        primary: RemoteMoodEstimator,
+        local: Callable[[], MoodEstimator],
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         self.primary = primary
         self._make_local = local
         self._local: MoodEstimator | None = None
         self._lock = threading.Lock()
-        self._down = False
+        self.breaker = breaker or CircuitBreaker()
 
     @property
     def version(self) -> str:
         """The version of whichever model answers now: the in-process one while the worker is
         down, so that it matches the moods' `model_version`."""
         local = self._local
-        return local.version if self._down and local is not None else self.primary.version
+        return local.version if self.breaker.open and local is not None else self.primary.version
 
     def estimate(self, text: str) -> Mood:
         return self.estimate_many([text])[0]
 
     def estimate_many(self, texts: Sequence[str]) -> list[Mood]:
+        if not self.breaker.allow():
+            return self.local().estimate_many(list(texts))
         try:
             moods = self.primary.estimate_many(texts)
         except (WorkerUnavailable, httpx.HTTPError, KeyError, ValueError) as exc:
-            if not self._down:
+            if self.breaker.failed():
                 log.warning(
-                    "inference worker %s unreachable (%s); using the in-process model",
+                    "inference worker %s unreachable (%s); using the in-process model, trying the "
+                    "worker again every %g s",
                     self.primary.url,
                     exc,
+                    self.breaker.cooldown,
                 )
-                self._down = True
             return self.local().estimate_many(list(texts))
-        if self._down:
+        if self.breaker.succeeded():
             log.warning("inference worker %s is back", self.primary.url)
-            self._down = False
         return moods
 
     def local(self) -> MoodEstimator:
@@ -158,12 +218,11 @@ class RemoteVoiceAnalyzer:
         timeout: float = 30.0,
         retries: int = 1,
         transport: httpx.BaseTransport | None = None,
+        token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.retries = retries
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)), transport=transport
-        )
+        self._client = worker_client(timeout, transport, token)
 
     def analyse(self, audio: bytes, mime_type: str = "audio/ogg") -> VoiceReading:
         from nlp.voice.analyzer import VoiceReading  # librosa loads only when voice is used
@@ -200,21 +259,42 @@ class FallbackVoiceAnalyzer:
     """The worker's voice analysis first; the in-process analyzer (built on first need) when the
     worker is unreachable. A note the worker rejected (`VoiceRejected`) is not retried locally."""
 
-    def __init__(self, primary: RemoteVoiceAnalyzer, local: Callable[[], VoiceAnalysis]) -> None:
+    def __init__(
+        self,
+        primary: RemoteVoiceAnalyzer,
+        local: Callable[[], VoiceAnalysis],
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         self.primary = primary
         self._make_local = local
         self._local: VoiceAnalysis | None = None
         self._lock = threading.Lock()
+        self.breaker = breaker or CircuitBreaker()
 
     def analyse(self, audio: bytes, mime_type: str = "audio/ogg") -> VoiceReading:
+        if not self.breaker.allow():
+            return self.local().analyse(audio, mime_type)
         try:
-            return self.primary.analyse(audio, mime_type)
+            reading = self.primary.analyse(audio, mime_type)
+        except VoiceRejected:
+            self.breaker.succeeded()  # the worker answered: it is up
+            raise
         except WorkerUnavailable as exc:
-            log.warning(
-                "voice worker %s unreachable (%s); analysing in process", self.primary.url, exc
-            )
-            with self._lock:
-                if self._local is None:
-                    self._local = self._make_local()
-                local = self._local
-            return local.analyse(audio, mime_type)
+            if self.breaker.failed():
+                log.warning(
+                    "voice worker %s unreachable (%s); analysing in process, trying the worker "
+                    "again every %g s",
+                    self.primary.url,
+                    exc,
+                    self.breaker.cooldown,
+                )
+            return self.local().analyse(audio, mime_type)
+        if self.breaker.succeeded():
+            log.warning("voice worker %s is back", self.primary.url)
+        return reading
+
+    def local(self) -> VoiceAnalysis:
+        with self._lock:
+            if self._local is None:
+                self._local = self._make_local()
+            return self._local

@@ -8,20 +8,27 @@ batching engine without blocking the event loop, so concurrent callers share bat
 `POST /v1/voice` (when the worker has a `VoiceAnalyzer`) takes a voice note as the raw body with its
 Content-Type, or as the file of a multipart form, and answers a `VoiceReading` as JSON; a note that
 cannot be read answers 4xx `{"error": message for the person, "reason": code}`.
+
+With a token (`MOODWAVE_WORKER_TOKEN`), every route but `/healthz` wants `Authorization: Bearer
+<token>` and answers 401 without it. Bodies are read with a byte cap however they are framed
+(Content-Length or chunked): past it the answer is 413 and the rest is not read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nlp.model_estimator import ModelMoodEstimator
 from nlp.mood import Mood
@@ -33,6 +40,10 @@ if TYPE_CHECKING:  # the voice models (librosa, whisper) load only where voice i
 
 MAX_TEXTS = 256
 MAX_TEXT_CHARS = 20_000  # beyond any model window; bounds tokenising cost
+# The bytes of a `/v1/va` body: MAX_TEXTS texts of MAX_TEXT_CHARS characters, with room for JSON.
+MAX_VA_BYTES = 6_000_000
+MAX_VOICE_BYTES = MAX_AUDIO_BYTES + 1_000_000  # the note and a multipart form's framing
+OPEN_PATHS = frozenset({"/healthz"})  # answered without the token (load balancers' health checks)
 
 
 VOICE_STATUS = {RejectReason.TOO_LARGE: 413, RejectReason.UNSUPPORTED_FORMAT: 415}
@@ -41,7 +52,49 @@ VOICE_STATUS = {RejectReason.TOO_LARGE: 413, RejectReason.UNSUPPORTED_FORMAT: 41
 Analyse = Callable[[list[str]], Awaitable[list[Mood]]]
 
 
-def create_app(estimator: ModelMoodEstimator, voice: VoiceAnalysis | None = None) -> Starlette:
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, read chunk by chunk; `BodyTooLarge` as soon as it passes `limit` bytes
+    (a Content-Length above it is refused before anything is read)."""
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class RequireToken:
+    """ASGI middleware: `Authorization: Bearer <token>` on every HTTP route but `OPEN_PATHS`."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self._expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
+            given = dict(scope["headers"]).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self._expected):
+                response = JSONResponse(
+                    {"error": "this worker wants Authorization: Bearer <MOODWAVE_WORKER_TOKEN>"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(
+    estimator: ModelMoodEstimator, voice: VoiceAnalysis | None = None, token: str | None = None
+) -> Starlette:
     async def analyse(texts: list[str]) -> list[Mood]:
         return await asyncio.to_thread(estimator.estimate_many, texts)
 
@@ -55,7 +108,8 @@ def create_app(estimator: ModelMoodEstimator, voice: VoiceAnalysis | None = None
             *va_routes(analyse, lambda: estimator.version),
             Route("/v1/voice", _voice_endpoint(voice), methods=["POST"]),
             Route("/metrics", metrics, methods=["GET"]),
-        ]
+        ],
+        middleware=[Middleware(RequireToken, token=token)] if token else [],
     )
 
 
@@ -65,7 +119,9 @@ def va_routes(analyse: Analyse, version: Callable[[], str]) -> list[Route]:
 
     async def va(request: Request) -> Response:
         try:
-            body: Any = await request.json()
+            body: Any = json.loads(await read_body(request, MAX_VA_BYTES))
+        except BodyTooLarge:
+            return _error(413, f"at most {MAX_VA_BYTES // 1_000_000} MB per request")
         except (json.JSONDecodeError, UnicodeDecodeError):
             return _error(400, 'the body must be JSON: {"texts": ["..."]}')
         texts = body.get("texts") if isinstance(body, dict) else None
@@ -99,9 +155,10 @@ def _voice_endpoint(voice: VoiceAnalysis | None) -> Callable[[Request], Awaitabl
     async def analyse_voice(request: Request) -> Response:
         if voice is None:
             return _error(404, "this worker does not analyse voice notes")
-        if int(request.headers.get("content-length") or 0) > MAX_AUDIO_BYTES + 1_000_000:
+        try:
+            audio, mime_type = await _audio_of(request)
+        except BodyTooLarge:
             return _error(413, f"at most {MAX_AUDIO_BYTES // 1_000_000} MB of audio")
-        audio, mime_type = await _audio_of(request)
         try:
             reading = await asyncio.to_thread(voice.analyse, audio, mime_type)
         except VoiceRejected as exc:
@@ -113,15 +170,25 @@ def _voice_endpoint(voice: VoiceAnalysis | None) -> Callable[[Request], Awaitabl
 
 
 async def _audio_of(request: Request) -> tuple[bytes, str]:
-    """The note and its MIME type: the first file of a multipart form, or else the raw body."""
+    """The note and its MIME type: the first file of a multipart form, or else the raw body. The
+    body is read (capped) before the form is parsed, so no framing gets past the cap."""
     content_type = request.headers.get("content-type", "application/octet-stream")
+    body = await read_body(request, MAX_VOICE_BYTES)
     if content_type.startswith("multipart/form-data"):
-        async with request.form(max_part_size=MAX_AUDIO_BYTES + 1) as form:
+        form_request = Request(request.scope, _replay(body))
+        async with form_request.form(max_part_size=MAX_AUDIO_BYTES + 1) as form:
             for value in form.values():
                 if not isinstance(value, str):
                     return await value.read(), value.content_type or "application/octet-stream"
         return b"", "application/octet-stream"
-    return await request.body(), content_type
+    return body, content_type
+
+
+def _replay(body: bytes) -> Receive:
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -129,10 +196,18 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def serve(
-    estimator: ModelMoodEstimator, host: str, port: int, voice: VoiceAnalysis | None = None
+    estimator: ModelMoodEstimator,
+    host: str,
+    port: int,
+    voice: VoiceAnalysis | None = None,
+    token: str | None = None,
 ) -> None:
     import uvicorn
 
     uvicorn.run(
-        create_app(estimator, voice), host=host, port=port, log_level="info", access_log=False
+        create_app(estimator, voice, token),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
     )

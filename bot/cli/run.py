@@ -21,6 +21,10 @@ def add_to(sub: Subcommands) -> None:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if not enabled_platforms(settings):
         return _chat(args, settings)
+    if settings.telegram_token is not None and settings.telegram_webhook_url:
+        from bot.adapters.telegram.adapter import webhook_secret
+
+        webhook_secret(settings)  # refused before anything starts
     from bot.serve import run_bots
 
     return run_bots(settings)

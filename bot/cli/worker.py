@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
+import sys
 
 from bot.cli.subcommands import Subcommands
 from bot.settings import Settings
@@ -13,7 +15,11 @@ log = logging.getLogger("moodwave")
 
 def add_to(sub: Subcommands) -> None:
     worker = sub.add_parser("worker", help="serve the mood model over HTTP (POST /v1/va)")
-    worker.add_argument("--host", default="127.0.0.1")
+    worker.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; beyond loopback, MOODWAVE_WORKER_TOKEN must be set",
+    )
     worker.add_argument("--port", type=int, default=8800)
     worker.set_defaults(handler=_worker)
 
@@ -21,7 +27,20 @@ def add_to(sub: Subcommands) -> None:
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
-    from bot.app import settle_heap, text_estimator_spec, text_model_settings, voice_spec
+    if settings.worker_token is None and not _loopback(args.host):
+        print(
+            f"moodwave: the worker would listen on {args.host} for anyone who can reach it: set "
+            "MOODWAVE_WORKER_TOKEN (and the same on the bots), or use --host 127.0.0.1.",
+            file=sys.stderr,
+        )
+        return 2
+    from bot.app import (
+        settle_heap,
+        text_estimator_spec,
+        text_model_settings,
+        voice_spec,
+        worker_token,
+    )
     from nlp.factory import build_model_estimator, build_voice_analyzer
     from nlp.worker import serve
 
@@ -35,5 +54,14 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     voice = build_voice_analyzer(estimator, voice_spec(settings))
     log.info("mood worker %s on http://%s:%d", estimator.version, args.host, args.port)
     settle_heap()
-    serve(estimator, args.host, args.port, voice)
+    serve(estimator, args.host, args.port, voice, worker_token(settings))
     return 0
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False

@@ -205,7 +205,10 @@ def test_the_images_start_commands_run_here(
 
         wait_healthy(f"http://127.0.0.1:{worker_port}/healthz", worker.process, timeout=300)
         moods = httpx.post(
-            f"http://127.0.0.1:{worker_port}/v1/va", json={"texts": ["so happy today"]}, timeout=30
+            f"http://127.0.0.1:{worker_port}/v1/va",
+            json={"texts": ["so happy today"]},
+            headers={"Authorization": f"Bearer {worker_env['MOODWAVE_WORKER_TOKEN']}"},
+            timeout=30,
         ).json()
         assert moods["moods"][0]["valence"] > 0
 
@@ -220,6 +223,7 @@ def test_the_images_start_commands_run_here(
             MOODWAVE_TELEGRAM_TOKEN=fake.token,
             MOODWAVE_TELEGRAM_API_URL=fake.url,
             MOODWAVE_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{web_port}",
+            MOODWAVE_TELEGRAM_WEBHOOK_SECRET="images-test-secret_1",  # the template's is refused
             MOODWAVE_WORKER_URL=f"http://127.0.0.1:{worker_port}",
             MOODWAVE_WEB_HOST="127.0.0.1",
             MOODWAVE_WEB_PORT=str(web_port),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -104,7 +105,7 @@ class TelegramAdapter(ChatAdapter):
         if settings.telegram_webhook_url:
             adapter.webhook = Webhook(
                 settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH,
-                _webhook_secret(settings),
+                webhook_secret(settings),
                 lambda update_id: store.update_state(PLATFORM, update_id),
                 retry_after_s=max(1, math.ceil(settings.update_lease.total_seconds() / 4)),
             )
@@ -321,10 +322,27 @@ class Webhook:
     retry_after_s: int
 
 
-def _webhook_secret(settings: Settings) -> str:
-    if settings.telegram_webhook_secret is None:
+WEBHOOK_SECRET_MIN_CHARS = 16
+WEBHOOK_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
+PLACEHOLDERS = ("changeme", "replaceme", "placeholder", "yoursecret", "example")
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The webhook's secret, refused when it is missing, short, a placeholder (the example's
+    `change-me`) or not what Telegram accepts: forged updates would then be handled."""
+    secret = settings.telegram_webhook_secret
+    value = secret.get_secret_value() if secret is not None else ""
+    squashed = re.sub(r"[-_]", "", value).lower()
+    if (
+        len(value) < WEBHOOK_SECRET_MIN_CHARS
+        or not WEBHOOK_SECRET_CHARS.fullmatch(value)
+        or any(word in squashed for word in PLACEHOLDERS)
+        or len(set(value)) == 1
+    ):
         raise ConfigurationError(
-            "MOODWAVE_TELEGRAM_WEBHOOK_URL is set: set MOODWAVE_TELEGRAM_WEBHOOK_SECRET too "
-            "(1-256 characters A-Z, a-z, 0-9, _ and -), so forged updates are refused."
+            "MOODWAVE_TELEGRAM_WEBHOOK_URL is set: set MOODWAVE_TELEGRAM_WEBHOOK_SECRET to a random "
+            f"secret of {WEBHOOK_SECRET_MIN_CHARS}-256 characters A-Z, a-z, 0-9, _ and - (not a "
+            "placeholder such as change-me), so forged updates are refused; for example "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`.'
         )
-    return settings.telegram_webhook_secret.get_secret_value()
+    return value
