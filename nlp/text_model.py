@@ -57,10 +57,12 @@ def default_base() -> str:
 def hub_name_of(base: str) -> str:
     """The hub name to write into saved configs for a base given as this machine's folder: the
     installed MiniLM or a fetched model (a folder named after its hub model) travel by name."""
+    from nlp.model_fetch import MODELS
+
     if base == default_base():
         return BASE_MODEL_ID
     name = Path(base).name
-    if Path(base).is_dir() and name.startswith("all-mpnet-base-v2"):
+    if Path(base).is_dir() and name in {spec.folder for spec in MODELS.values()}:
         return f"sentence-transformers/{name}"
     return base
 

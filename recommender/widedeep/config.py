@@ -10,19 +10,11 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from recommender.catalog import FEATURE_COLUMNS
+
 # The song features the deep part reads by default (the bundled catalog's audio features); a
 # version saved without a `song_features` list read these.
-AUDIO_FEATURES = (
-    "danceability",
-    "energy",
-    "tempo",
-    "acousticness",
-    "instrumentalness",
-    "loudness",
-    "speechiness",
-    "liveness",
-    "mode",
-)
+AUDIO_FEATURES = FEATURE_COLUMNS
 
 
 @dataclass(frozen=True)
