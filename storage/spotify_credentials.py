@@ -154,7 +154,7 @@ class CompletedPlaylist:
 
     recommendation_id: int
     chat_id: int
-    user_id: int
+    user_id: int | None  # None: a shared mix's playlist whose leader was forgotten since
 
 
 class DeferredPlaylistRows:

@@ -77,7 +77,7 @@ class Preferences:
         if choice in ("off", "no"):
             self.store.set_research_consent(person.id, False)
             return [Outgoing(replies.privacy_changed(False))]
-        return [replies.privacy_status(person.research_consent)]
+        return [replies.privacy_status(person.research_consent, person.id)]
 
     def forget(self, person: Person, _room: Room, args: tuple[str, ...]) -> list[Outgoing]:
         choice = args[0].lower() if args else ""
@@ -87,7 +87,7 @@ class Preferences:
             return [Outgoing(replies.FORGET_DONE)]
         if choice == "no":
             return [Outgoing(replies.FORGET_KEPT)]
-        return [Outgoing(replies.FORGET_ASK, replies.forget_buttons())]
+        return [Outgoing(replies.FORGET_ASK, replies.forget_buttons(person.id))]
 
 
 def parse_delay(text: str) -> timedelta | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.core.events import Button, Outgoing, command_action
+from bot.core.owners import owned_action
 from nlp import Mood
 from recommender import Mode
 from recommender.reasons import mood_words
@@ -75,6 +76,7 @@ FORGET_ASK = (
 )
 FORGET_DONE = "Done: everything I stored about you is deleted. Say hi any time to start fresh."
 FORGET_KEPT = "OK, nothing was deleted."
+NOT_YOUR_BUTTON = "That button is someone else's. Send /privacy or /forget to choose for yourself."
 
 READ_IN_PART = (
     "That's more than my mood model reads at once: I kept all of it, and the mood comes from "
@@ -222,20 +224,20 @@ def mode_set(mode: Mode) -> str:
     return f'Got it: the mode is now "{mode.label}". Tell me how you feel.'
 
 
-def consent_buttons() -> tuple[tuple[Button, ...], ...]:
+def consent_buttons(owner_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button("Yes, use my anonymised logs", command_action("privacy", "on")),
-            Button("No thanks", command_action("privacy", "off")),
+            Button("Yes, use my anonymised logs", owned_action(owner_id, "privacy", "on")),
+            Button("No thanks", owned_action(owner_id, "privacy", "off")),
         ),
     )
 
 
-def privacy_status(consent: bool) -> Outgoing:
+def privacy_status(consent: bool, owner_id: int) -> Outgoing:
     state = (
         "ON: your anonymised mood logs may be used" if consent else "OFF: nothing of yours is used"
     )
-    return Outgoing(f"Research use is {state} for research.", consent_buttons())
+    return Outgoing(f"Research use is {state} for research.", consent_buttons(owner_id))
 
 
 def privacy_changed(consent: bool) -> str:
@@ -244,11 +246,11 @@ def privacy_changed(consent: bool) -> str:
     return "Research use is off. Nothing of yours will be used for research."
 
 
-def forget_buttons() -> tuple[tuple[Button, ...], ...]:
+def forget_buttons(owner_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button("Yes, delete everything", command_action("forget", "yes")),
-            Button("No, keep it", command_action("forget", "no")),
+            Button("Yes, delete everything", owned_action(owner_id, "forget", "yes")),
+            Button("No, keep it", owned_action(owner_id, "forget", "no")),
         ),
     )
 

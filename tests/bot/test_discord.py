@@ -128,9 +128,10 @@ def test_start_then_mood_gives_a_playlist_with_buttons_within_discords_limits(
             assert start.callbacks[0]["type"] == 5  # deferred first: the core may take a while
             greeting, consent = fake.messages(dm)
             assert greeting.content.startswith("Hi, I'm Moodwave") and not greeting.loading
-            assert consent.custom_ids == ["mw:privacy:on", "mw:privacy:off"]
+            (user,) = rows(harness, User)
+            assert consent.custom_ids == [f"mw:privacy:on:u{user.id}", f"mw:privacy:off:u{user.id}"]
 
-            await bot.gateway.press(ann, dm, consent, "mw:privacy:on")
+            await bot.gateway.press(ann, dm, consent, f"mw:privacy:on:u{user.id}")
             assert fake.messages(dm)[-1].content.startswith("Thank you! Research use is on")
             (user,) = rows(harness, User)
             assert user.research_consent and user.platform == PLATFORM
