@@ -54,11 +54,15 @@ class Preferences:
         delay = person.checkin_delay(self.rules)
         return [Outgoing(replies.checkin_status(person.checkins_enabled, delay))]
 
-    def spotify(self, person: Person, _room: Room, args: tuple[str, ...]) -> list[Outgoing]:
+    def spotify(self, person: Person, room: Room, args: tuple[str, ...]) -> list[Outgoing]:
         choice = args[0].lower() if args else ""
+        if choice == "titles":
+            return [self._titles(person, args[1:])]
         if self.spotify_accounts is None:
             return [Outgoing(replies.SPOTIFY_NOT_SET_UP)]
         if choice == "link":
+            if room.group:  # whoever opens the link links their account: the person alone
+                return [Outgoing(replies.SPOTIFY_LINK_IN_PRIVATE)]
             try:
                 url = self.spotify_accounts.link_url(person.id)
             except Exception as exc:  # the app's user limit, or Spotify not logged in
@@ -68,6 +72,14 @@ class Preferences:
             self.spotify_accounts.unlink(person.id)
             return [Outgoing(replies.SPOTIFY_UNLINKED)]
         return [Outgoing(replies.SPOTIFY_HELP)]
+
+    def _titles(self, person: Person, args: tuple[str, ...]) -> Outgoing:
+        """/spotify titles mood | plain: whether playlist names carry the person's mood."""
+        choice = args[0].lower() if args else ""
+        if choice not in ("mood", "plain"):
+            return Outgoing(replies.SPOTIFY_TITLES_HELP)
+        self.store.set_playlist_mood_titles(person.id, choice == "mood")
+        return Outgoing(replies.spotify_titles_set(choice == "mood"))
 
     def privacy(self, person: Person, _room: Room, args: tuple[str, ...]) -> list[Outgoing]:
         choice = args[0].lower() if args else ""

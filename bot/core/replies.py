@@ -199,8 +199,22 @@ SPOTIFY_LINK = (
 )
 SPOTIFY_UNLINKED = "Done: your Spotify account is unlinked. Playlists come from Moodwave's account."
 SPOTIFY_HELP = (
-    "/spotify link puts playlists in your own Spotify account; /spotify unlink undoes it."
+    "/spotify link puts playlists in your own Spotify account; /spotify unlink undoes it. "
+    "/spotify titles mood names playlists after your mood; /spotify titles plain (the default) "
+    "names them by date only."
 )
+SPOTIFY_LINK_IN_PRIVATE = (
+    "Your Spotify link is yours alone, so I only send it in a private chat: message me directly "
+    "and send /spotify link there."
+)
+SPOTIFY_TITLES_HELP = "Say /spotify titles mood or /spotify titles plain."
+PLAIN_DESCRIPTION = "Songs picked by Moodwave."
+
+
+def spotify_titles_set(with_mood: bool) -> str:
+    if with_mood:
+        return "Done: your playlists are named after your mood from now on."
+    return "Done: your playlists are named by date only, without your mood."
 
 
 def playlist_ready(url: str) -> str:
@@ -327,7 +341,11 @@ def playlist_header(mood: Mood, mode: Mode, title: str) -> str:
     return f"You sound {describe_mood(mood)}. Mode: {mode.label}.\n{title}"
 
 
-def playlist_title(mode: Mode, mood: Mood, now: datetime) -> str:
+def playlist_title(mode: Mode, mood: Mood, now: datetime, with_mood: bool = False) -> str:
+    """The playlist's name, which Spotify shows to whoever sees the playlist: the mood only when
+    the person chose so (/spotify titles mood)."""
+    if not with_mood:
+        return f"Moodwave, {now:%d %b}"
     return (
         f"{mode.label.capitalize()}: from '{mood_words(mood.valence, mood.arousal)}', {now:%d %b}"
     )
