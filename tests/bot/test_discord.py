@@ -408,3 +408,28 @@ def test_long_replies_are_split_at_line_ends_within_2000_characters() -> None:
     assert len(chunks) > 1 and all(len(c) <= 2000 for c in chunks)
     assert [line for c in chunks for line in c.split("\n")] == lines
     assert render_text(Outgoing("y" * 4500)) == ["y" * 2000, "y" * 2000, "y" * 500]
+
+
+def test_someone_elses_forget_button_is_refused_where_only_the_presser_sees_it(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake) as bot:
+            ann, bob = fake.create_user("Ann"), fake.create_user("Bob")
+            lounge = fake.guild_channel("lounge")
+            await bot.gateway.slash(ann, lounge, "forget")
+            ask = fake.messages(lounge)[-1]
+            (anns,) = [u.id for u in rows(harness, User) if u.external_id == str(ann.id)]
+            assert ask.custom_ids == [f"mw:forget:yes:u{anns}", f"mw:forget:no:u{anns}"]
+
+            pressed = await bot.gateway.press(bob, lounge, ask, f"mw:forget:yes:u{anns}")
+            refusal = fake.messages(lounge)[-1]
+            assert pressed.callbacks[0]["data"].get("flags") == 64  # only Bob sees it
+            assert refusal.ephemeral and refusal.content == replies.NOT_YOUR_BUTTON
+            assert {u.external_id for u in rows(harness, User)} == {str(ann.id), str(bob.id)}
+
+            await bot.gateway.press(ann, lounge, ask, f"mw:forget:yes:u{anns}")
+            assert fake.messages(lounge)[-1].content == replies.FORGET_DONE
+            assert {u.external_id for u in rows(harness, User)} == {str(bob.id)}
+
+    run(scenario())
