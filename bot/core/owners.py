@@ -26,6 +26,13 @@ def split_owner(args: tuple[str, ...]) -> tuple[int | None, tuple[str, ...]]:
     return None, args
 
 
+def without_owner(action: str) -> str:
+    """The action as its owner would type it (the console shows buttons as commands)."""
+    name, *args = action.split(":")
+    _, rest = split_owner(tuple(args)) if name in OWNED_COMMANDS else (None, tuple(args))
+    return ":".join((name, *rest))
+
+
 def is_owned(payload: Payload) -> bool:
     """A press of a button that acts for one person (answered to the presser alone where the
     platform can)."""
