@@ -236,6 +236,7 @@ def spotify_config(settings: Settings) -> SpotifyConfig | None:
             budget_s=settings.spotify_call_budget,
         ),
         max_linked_users=settings.spotify_max_linked_users,
+        public_playlists=settings.spotify_public_playlists,
     )
 
 

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     spotify_retry_after_cap: float = 5.0
     spotify_call_budget: float = 20.0
     spotify_max_linked_users: int = 5
+    # Playlists Moodwave creates are private (reached by their link) unless this is set.
+    spotify_public_playlists: bool = False
     # Encrypts stored Spotify tokens and signs OAuth state; the previous key is kept while rotating.
     secret_key: SecretStr | None = None
     secret_key_previous: SecretStr | None = None

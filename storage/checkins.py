@@ -93,6 +93,7 @@ class CheckIns(Sessions):
         asked yet is superseded: the person hears "how do you feel now?" once, about the latest."""
         assert recommendation.id is not None
         user_id = user_id if user_id is not None else recommendation.user_id
+        assert user_id is not None, "a detached recommendation's check-ins name their member"
         with self.session() as s:
             s.execute(
                 update(CheckIn)

@@ -30,7 +30,7 @@ class DueMix:
     platform: str
     chat_external_id: str
     strategy: str
-    started_by_id: int
+    started_by_id: int | None  # None: the member who started it was forgotten since
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ class User(SQLModel, table=True):
     preferred_mode: str = Field(default="match", max_length=16)
     checkins_enabled: bool = True
     checkin_delay_s: float | None = None  # None: the operator's default delay
+    # Spotify playlists are named without the mood unless the person chose so (/spotify titles).
+    playlist_mood_titles: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -94,10 +96,14 @@ class CatalogSong(SQLModel, table=True):
 
 
 class Recommendation(SQLModel, table=True):
+    """Songs recommended for a mood. A group mix's recommendation is shared: when the person it
+    was made for is forgotten, it stays detached (no person, no mood report) for the members who
+    answered, reacted or were asked about it."""
+
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     chat_id: int = Field(foreign_key="chat.id", index=True)
-    mood_report_id: int = Field(foreign_key="mood_report.id")
+    mood_report_id: int | None = Field(default=None, foreign_key="mood_report.id")
     mode: str = Field(max_length=16)
     target_valence: float
     target_arousal: float
@@ -203,6 +209,17 @@ class SpotifyCredential(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class SpotifyLinkState(SQLModel, table=True):
+    """The one `/spotify link` a person may complete: the nonce of its signed OAuth state (hashed).
+    A new link replaces it; completing the link consumes it, so a state works once, for them."""
+
+    __tablename__ = "spotify_link_state"
+
+    user_id: int = Field(primary_key=True, foreign_key="user.id")
+    nonce_hash: str = Field(max_length=64)
+    expires_at: datetime
+
+
 class SpotifyTrackMatch(SQLModel, table=True):
     """What a Spotify search found for a song without a Spotify id (`spotify_id` empty: nothing), so
     each song is searched once per `searched_at` freshness window, not once per playlist."""
@@ -222,7 +239,8 @@ class GroupMix(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(foreign_key="chat.id", index=True)
-    started_by_id: int = Field(foreign_key="user.id", index=True)
+    # None once the member who started it was forgotten: the others' answers stay.
+    started_by_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     strategy: str = Field(max_length=16)
     status: str = Field(default="open", max_length=16, index=True)
     due_at: datetime = Field(index=True)

@@ -51,6 +51,8 @@ class PeopleStore(Protocol):
 
     def set_research_consent(self, user_id: int, consent: bool) -> None: ...
 
+    def set_playlist_mood_titles(self, user_id: int, with_mood: bool) -> None: ...
+
     def set_checkin_preferences(
         self, user_id: int, enabled: bool, delay_s: float | None = None
     ) -> None: ...
@@ -121,6 +123,9 @@ class People(Sessions):
 
     def set_research_consent(self, user_id: int, consent: bool) -> None:
         self._update_user(user_id, research_consent=consent, consent_changed_at=utcnow())
+
+    def set_playlist_mood_titles(self, user_id: int, with_mood: bool) -> None:
+        self._update_user(user_id, playlist_mood_titles=with_mood)
 
     def set_checkin_preferences(
         self, user_id: int, enabled: bool, delay_s: float | None = None

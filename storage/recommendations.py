@@ -141,6 +141,7 @@ class Recommendations(Sessions):
     ) -> SavedRecommendation:
         recommendation, rows = self.save_recommendation(Recommendation(**asdict(new)), items)
         assert recommendation.id is not None and all(row.id is not None for row in rows)
+        assert recommendation.user_id is not None  # a new recommendation is someone's
         return SavedRecommendation(
             recommendation.id,
             recommendation.user_id,

@@ -16,7 +16,14 @@ from sqlalchemy import Engine, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Playlist, Recommendation, SpotifyCredential, SpotifyTrackMatch, utcnow
+from storage.models import (
+    Playlist,
+    Recommendation,
+    SpotifyCredential,
+    SpotifyLinkState,
+    SpotifyTrackMatch,
+    utcnow,
+)
 
 BOT_SLOT = "bot"
 
@@ -108,6 +115,28 @@ class SpotifyCredentials:
             s.commit()
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def expect_link(self, user_id: int, nonce_hash: str, expires_at: datetime) -> None:
+        """The person's one open `/spotify link` from now on (an older one no longer works)."""
+        with self._session() as s:
+            s.execute(delete(SpotifyLinkState).where(col(SpotifyLinkState.user_id) == user_id))
+            s.add(SpotifyLinkState(user_id=user_id, nonce_hash=nonce_hash, expires_at=expires_at))
+            try:
+                s.commit()
+            except IntegrityError:  # asked twice at once: the other one stands
+                s.rollback()
+
+    def consume_link(self, user_id: int, nonce_hash: str) -> bool:
+        """Take the person's open link if it is this one; False when it was used or replaced."""
+        with self._session() as s:
+            result = s.execute(
+                delete(SpotifyLinkState).where(
+                    col(SpotifyLinkState.user_id) == user_id,
+                    col(SpotifyLinkState.nonce_hash) == nonce_hash,
+                )
+            )
+            s.commit()
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def linked_user_count(self) -> int:
         with self._session() as s:
             return s.exec(
@@ -154,7 +183,7 @@ class CompletedPlaylist:
 
     recommendation_id: int
     chat_id: int
-    user_id: int
+    user_id: int | None  # None: a shared mix's playlist whose leader was forgotten since
 
 
 class DeferredPlaylistRows:

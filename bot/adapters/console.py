@@ -30,6 +30,7 @@ from bot.core.events import (
     UserRef,
     VoiceNote,
 )
+from bot.core.owners import without_owner
 from bot.core.reactions import REACTION_COMMANDS
 
 PLATFORM = "console"
@@ -84,7 +85,9 @@ def render(out: Outgoing) -> str:
     if out.link:
         lines.append(f"  Playlist: {out.link}")
     for row in out.buttons:
-        options = "   ".join(f"/{b.action.replace(':', ' ')} ({b.label})" for b in row)
+        options = "   ".join(
+            f"/{without_owner(b.action).replace(':', ' ')} ({b.label})" for b in row
+        )
         lines.append(f"  Options: {options}")
     return "\n".join(lines)
 

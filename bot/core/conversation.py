@@ -31,6 +31,7 @@ from bot.core.events import (
 )
 from bot.core.mixes import GroupMixes
 from bot.core.moods import record_mood
+from bot.core.owners import OWNED_COMMANDS, split_owner
 from bot.core.people import ConversationRules, Person, Room
 from bot.core.playlists import Playlists, SpotifyAccountsSeam
 from bot.core.preferences import Preferences
@@ -149,6 +150,10 @@ class Conversation:
         handler = self.commands.get(name)
         if handler is None:
             return [Outgoing(replies.unknown_command(name))]
+        if name in OWNED_COMMANDS:  # a button that acts for one person: theirs alone
+            owner, args = split_owner(args)
+            if owner is not None and owner != person.id:
+                return [replies.notice(replies.NOT_YOUR_BUTTON)]
         return handler(person, room, args)
 
     # -- moods told ----------------------------------------------------------------------------
@@ -233,8 +238,8 @@ class Conversation:
         return self.answers.question(due, name)
 
 
-def _start(_person: Person, _room: Room, _args: tuple[str, ...]) -> list[Outgoing]:
+def _start(person: Person, _room: Room, _args: tuple[str, ...]) -> list[Outgoing]:
     return [
         Outgoing(replies.GREETING),
-        Outgoing(replies.CONSENT_QUESTION, replies.consent_buttons()),
+        Outgoing(replies.CONSENT_QUESTION, replies.consent_buttons(person.id)),
     ]

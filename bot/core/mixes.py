@@ -74,12 +74,15 @@ class GroupMixes:
         now = self.clock()
         moods = self.store.mix_moods(due.mix_id, due.chat_id, now - MEMBER_MEMORY)
         answered = [m for m in moods if m.answered]
-        starter = self.store.user(due.started_by_id)
+        starter = self.store.user(due.started_by_id) if due.started_by_id is not None else None
         chat = self.store.chat(due.chat_id)
-        if not answered or starter is None or chat is None:
+        if not answered or chat is None:
             self.store.finish_mix(due.mix_id, None)
             return [Outgoing(replies.MIX_EMPTY)]
-        mode = Person.of(starter).mode
+        # The starter leads (their mode, their account); one who was forgotten since, the first
+        # member who answered.
+        lead = next((m for m in answered if starter and m.user.id == starter.id), answered[0])
+        mode = Person.of(starter or lead.user).mode
         size = self.rules.playlist_size
         requests = [
             RecommendationRequest(
@@ -91,7 +94,6 @@ class GroupMixes:
         if not ranked:
             self.store.finish_mix(due.mix_id, None)
             return [Outgoing(replies.NO_SONGS)]
-        lead = next((m for m in answered if m.user.id == starter.id), answered[0])
         assert lead.report.id is not None
         saved, out = self.playlists.send(
             Person.of(lead.user),

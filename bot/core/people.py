@@ -32,6 +32,7 @@ class Person:
     checkins_enabled: bool
     own_checkin_delay: timedelta | None  # None: the conversation's default
     research_consent: bool
+    mood_in_titles: bool = False  # playlist names carry the mood (/spotify titles mood)
 
     @classmethod
     def of(cls, user: User) -> Person:
@@ -45,6 +46,7 @@ class Person:
             user.checkins_enabled,
             timedelta(seconds=delay) if delay is not None else None,
             user.research_consent,
+            user.playlist_mood_titles,
         )
 
     def checkin_delay(self, rules: ConversationRules) -> timedelta:

@@ -129,9 +129,11 @@ class Playlists:
             ),
             [NewItem(self.catalog.db_id(r.song.track_id), r.score, r.reason) for r in ranked],
         )
-        title = replies.playlist_title(mode, mood, now)
+        # What Spotify shows to whoever sees the playlist: the mood only if the person chose so.
+        title = replies.playlist_title(mode, mood, now, person.mood_in_titles)
+        about = replies.describe_mood(mood) if person.mood_in_titles else replies.PLAIN_DESCRIPTION
         published = self._publish(
-            person, PlaylistDraft(title, replies.describe_mood(mood), tuple(r.song for r in ranked))
+            person, PlaylistDraft(title, about, tuple(r.song for r in ranked))
         )
         self.store.record_playlist(
             saved.id, published.provider, published.url, published.external_id

@@ -54,11 +54,15 @@ class Preferences:
         delay = person.checkin_delay(self.rules)
         return [Outgoing(replies.checkin_status(person.checkins_enabled, delay))]
 
-    def spotify(self, person: Person, _room: Room, args: tuple[str, ...]) -> list[Outgoing]:
+    def spotify(self, person: Person, room: Room, args: tuple[str, ...]) -> list[Outgoing]:
         choice = args[0].lower() if args else ""
+        if choice == "titles":
+            return [self._titles(person, args[1:])]
         if self.spotify_accounts is None:
             return [Outgoing(replies.SPOTIFY_NOT_SET_UP)]
         if choice == "link":
+            if room.group:  # whoever opens the link links their account: the person alone
+                return [Outgoing(replies.SPOTIFY_LINK_IN_PRIVATE)]
             try:
                 url = self.spotify_accounts.link_url(person.id)
             except Exception as exc:  # the app's user limit, or Spotify not logged in
@@ -69,6 +73,14 @@ class Preferences:
             return [Outgoing(replies.SPOTIFY_UNLINKED)]
         return [Outgoing(replies.SPOTIFY_HELP)]
 
+    def _titles(self, person: Person, args: tuple[str, ...]) -> Outgoing:
+        """/spotify titles mood | plain: whether playlist names carry the person's mood."""
+        choice = args[0].lower() if args else ""
+        if choice not in ("mood", "plain"):
+            return Outgoing(replies.SPOTIFY_TITLES_HELP)
+        self.store.set_playlist_mood_titles(person.id, choice == "mood")
+        return Outgoing(replies.spotify_titles_set(choice == "mood"))
+
     def privacy(self, person: Person, _room: Room, args: tuple[str, ...]) -> list[Outgoing]:
         choice = args[0].lower() if args else ""
         if choice in ("on", "yes"):
@@ -77,7 +89,7 @@ class Preferences:
         if choice in ("off", "no"):
             self.store.set_research_consent(person.id, False)
             return [Outgoing(replies.privacy_changed(False))]
-        return [replies.privacy_status(person.research_consent)]
+        return [replies.privacy_status(person.research_consent, person.id)]
 
     def forget(self, person: Person, _room: Room, args: tuple[str, ...]) -> list[Outgoing]:
         choice = args[0].lower() if args else ""
@@ -87,7 +99,7 @@ class Preferences:
             return [Outgoing(replies.FORGET_DONE)]
         if choice == "no":
             return [Outgoing(replies.FORGET_KEPT)]
-        return [Outgoing(replies.FORGET_ASK, replies.forget_buttons())]
+        return [Outgoing(replies.FORGET_ASK, replies.forget_buttons(person.id))]
 
 
 def parse_delay(text: str) -> timedelta | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.core.events import Button, Outgoing, command_action
+from bot.core.owners import owned_action
 from nlp import Mood
 from recommender import Mode
 from recommender.reasons import mood_words
@@ -75,6 +76,7 @@ FORGET_ASK = (
 )
 FORGET_DONE = "Done: everything I stored about you is deleted. Say hi any time to start fresh."
 FORGET_KEPT = "OK, nothing was deleted."
+NOT_YOUR_BUTTON = "That button is someone else's. Send /privacy or /forget to choose for yourself."
 
 READ_IN_PART = (
     "That's more than my mood model reads at once: I kept all of it, and the mood comes from "
@@ -197,8 +199,22 @@ SPOTIFY_LINK = (
 )
 SPOTIFY_UNLINKED = "Done: your Spotify account is unlinked. Playlists come from Moodwave's account."
 SPOTIFY_HELP = (
-    "/spotify link puts playlists in your own Spotify account; /spotify unlink undoes it."
+    "/spotify link puts playlists in your own Spotify account; /spotify unlink undoes it. "
+    "/spotify titles mood names playlists after your mood; /spotify titles plain (the default) "
+    "names them by date only."
 )
+SPOTIFY_LINK_IN_PRIVATE = (
+    "Your Spotify link is yours alone, so I only send it in a private chat: message me directly "
+    "and send /spotify link there."
+)
+SPOTIFY_TITLES_HELP = "Say /spotify titles mood or /spotify titles plain."
+PLAIN_DESCRIPTION = "Songs picked by Moodwave."
+
+
+def spotify_titles_set(with_mood: bool) -> str:
+    if with_mood:
+        return "Done: your playlists are named after your mood from now on."
+    return "Done: your playlists are named by date only, without your mood."
 
 
 def playlist_ready(url: str) -> str:
@@ -222,20 +238,20 @@ def mode_set(mode: Mode) -> str:
     return f'Got it: the mode is now "{mode.label}". Tell me how you feel.'
 
 
-def consent_buttons() -> tuple[tuple[Button, ...], ...]:
+def consent_buttons(owner_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button("Yes, use my anonymised logs", command_action("privacy", "on")),
-            Button("No thanks", command_action("privacy", "off")),
+            Button("Yes, use my anonymised logs", owned_action(owner_id, "privacy", "on")),
+            Button("No thanks", owned_action(owner_id, "privacy", "off")),
         ),
     )
 
 
-def privacy_status(consent: bool) -> Outgoing:
+def privacy_status(consent: bool, owner_id: int) -> Outgoing:
     state = (
         "ON: your anonymised mood logs may be used" if consent else "OFF: nothing of yours is used"
     )
-    return Outgoing(f"Research use is {state} for research.", consent_buttons())
+    return Outgoing(f"Research use is {state} for research.", consent_buttons(owner_id))
 
 
 def privacy_changed(consent: bool) -> str:
@@ -244,11 +260,11 @@ def privacy_changed(consent: bool) -> str:
     return "Research use is off. Nothing of yours will be used for research."
 
 
-def forget_buttons() -> tuple[tuple[Button, ...], ...]:
+def forget_buttons(owner_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button("Yes, delete everything", command_action("forget", "yes")),
-            Button("No, keep it", command_action("forget", "no")),
+            Button("Yes, delete everything", owned_action(owner_id, "forget", "yes")),
+            Button("No, keep it", owned_action(owner_id, "forget", "no")),
         ),
     )
 
@@ -325,7 +341,11 @@ def playlist_header(mood: Mood, mode: Mode, title: str) -> str:
     return f"You sound {describe_mood(mood)}. Mode: {mode.label}.\n{title}"
 
 
-def playlist_title(mode: Mode, mood: Mood, now: datetime) -> str:
+def playlist_title(mode: Mode, mood: Mood, now: datetime, with_mood: bool = False) -> str:
+    """The playlist's name, which Spotify shows to whoever sees the playlist: the mood only when
+    the person chose so (/spotify titles mood)."""
+    if not with_mood:
+        return f"Moodwave, {now:%d %b}"
     return (
         f"{mode.label.capitalize()}: from '{mood_words(mood.valence, mood.arousal)}', {now:%d %b}"
     )

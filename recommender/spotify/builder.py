@@ -41,7 +41,7 @@ class SpotifyConfig:
     search_limit: int = 5
     state_ttl: timedelta = timedelta(minutes=10)
     deferred_max_attempts: int = 5
-    public_playlists: bool = True
+    public_playlists: bool = False  # private: only the account's owner and the link see them
 
 
 @dataclass

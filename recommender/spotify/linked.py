@@ -6,14 +6,17 @@ so at most `max_linked_users` people can link; beyond that, and for anyone Spoti
 on the app's list), playlists come from the bot-owned account and are shared by link. Each account has
 its own connection and tokens, kept apart by the account's slot, so one person's tokens are never used
 for another's playlist. Linking runs the same authorization code flow as the operator's login, with a
-`state` signed for the user.
+`state` signed for the user and remembered by its nonce until used: one link per person, once.
+Playlists are private unless the operator makes them public (`public_playlists`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from recommender.publishing import (
     PlaylistDraft,
@@ -24,6 +27,7 @@ from recommender.publishing import (
 from recommender.spotify.client import SpotifyConnection, SpotifyConnector
 from recommender.spotify.deferred import DeferredPlaylists
 from recommender.spotify.errors import (
+    AuthorizationRejected,
     LinkingUnavailable,
     SpotifyError,
     SpotifyForbidden,
@@ -60,7 +64,7 @@ class SpotifyAccounts:
         resolver: TrackResolver,
         deferred: DeferredPlaylists | None = None,
         max_linked_users: int = DEVELOPMENT_MODE_USER_LIMIT,
-        public_playlists: bool = True,
+        public_playlists: bool = False,
     ) -> None:
         self.vault = vault
         self.connector = connector
@@ -136,14 +140,26 @@ class SpotifyAccounts:
         return self.vault.linked_user_count() < self.max_linked_users
 
     def link_url(self, user_id: int) -> str:
+        """The person's one link: its state is remembered by nonce, so it works once, and a new
+        link replaces the one before."""
         if not self.can_link(user_id):
             raise LinkingUnavailable(self._full_message())
-        return self.authorization.authorize_url(self.signer.issue(LINK_PURPOSE, user_id))
+        state = self.signer.issue(LINK_PURPOSE, user_id)
+        issued = self.signer.verify(state, LINK_PURPOSE)
+        expires = datetime.fromtimestamp(issued.expires_at, UTC)
+        self.vault.credentials.expect_link(user_id, _digest(issued.nonce), expires)
+        return self.authorization.authorize_url(state)
 
     def complete_link(self, code: str, state: str) -> LinkedAccount:
-        user_id = self.signer.verify(state, LINK_PURPOSE).user_id
+        found = self.signer.verify(state, LINK_PURPOSE)
+        user_id = found.user_id
         if user_id is None:
             raise LinkingUnavailable("this Spotify link names no Moodwave user; start again")
+        if not self.vault.credentials.consume_link(user_id, _digest(found.nonce)):
+            raise AuthorizationRejected(
+                "this Spotify link was already used, or a newer one replaced it; send "
+                "/spotify link to Moodwave in a private chat for a new one"
+            )
         if not self.can_link(user_id):
             raise LinkingUnavailable(self._full_message())
         grant = self.authorization.exchange_code(code)
@@ -187,6 +203,10 @@ class SpotifyAccounts:
             "linked people, and they are all taken; your playlists come from Moodwave's account "
             "and are shared by link"
         )
+
+
+def _digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
 
 
 class _BotOwnedPublisher:

@@ -4,7 +4,8 @@ expiring `state`, the code exchange and the refresh, with spotipy's `SpotifyOAut
 Redirect URIs follow Spotify's rule: HTTPS, or plain HTTP only to a loopback IP literal (127.0.0.1 or
 [::1]); `localhost` is refused by Spotify and therefore here, with a message that says what to use.
 The `state` is an HMAC over purpose, user id, expiry and a nonce, so a callback can trust whose
-account it is linking without keeping server-side sessions. spotipy's token cache is kept in memory
+account it is linking; a person's link is also remembered by its nonce (`SpotifyAccounts`), so it
+works once. spotipy's token cache is kept in memory
 only; tokens reach disk solely through the encrypted vault.
 """
 
@@ -105,6 +106,7 @@ class OAuthState:
     purpose: str  # "bot": the operator's login; "link": a user links their own account
     user_id: int | None
     expires_at: float
+    nonce: str = ""  # what makes each state unique: a person's link is consumed by it
 
 
 class StateSigner:
@@ -131,8 +133,8 @@ class StateSigner:
         if not signature or not hmac.compare_digest(_b64(self._sign(encoded)), signature):
             raise AuthorizationRejected("this Spotify link is not one Moodwave made; start again")
         try:
-            kind, user, expires, _nonce = _unb64(encoded).decode().split(".")
-            found = OAuthState(kind, int(user) if user else None, float(expires))
+            kind, user, expires, nonce = _unb64(encoded).decode().split(".")
+            found = OAuthState(kind, int(user) if user else None, float(expires), nonce)
         except ValueError as exc:
             raise AuthorizationRejected("this Spotify link is damaged; start again") from exc
         if found.purpose != purpose:

@@ -57,7 +57,7 @@ class SpotifyPublisher:
         resolver: TrackResolver,
         deferred: DeferredPlaylists | None = None,
         fallback: PlaylistPublisher | None = None,
-        public: bool = True,
+        public: bool = False,
     ) -> None:
         self.connection = connection
         self.resolver = resolver

@@ -32,8 +32,8 @@ def test_start_greets_and_asks_consent_separately_off_by_default(harness: Harnes
     assert "how you feel" in greeting.text
     assert "research" in consent.text
     actions = [b.action for row in consent.buttons for b in row]
-    assert actions == ["privacy:on", "privacy:off"]
     (user,) = rows(harness, User)
+    assert actions == [f"privacy:on:u{user.id}", f"privacy:off:u{user.id}"]  # theirs alone
     assert user.research_consent is False
     harness.send(Command("privacy", ("on",)))
     assert rows(harness, User)[0].research_consent is True
@@ -138,8 +138,11 @@ def test_forget_asks_first_then_deletes_everything(harness: Harness) -> None:
     harness.send(TextMessage("sad and tired"))
     harness.send(Command("like", ("1",)))
     (ask,) = harness.send(Command("forget"))
-    assert [b.action for row in ask.buttons for b in row] == ["forget:yes", "forget:no"]
-    assert rows(harness, User)
+    (user,) = rows(harness, User)
+    assert [b.action for row in ask.buttons for b in row] == [
+        f"forget:yes:u{user.id}",
+        f"forget:no:u{user.id}",
+    ]
     (kept,) = harness.send(Command("forget", ("no",)))
     assert kept.text == replies.FORGET_KEPT and rows(harness, User)
     (done,) = harness.send(Command("forget", ("yes",)))

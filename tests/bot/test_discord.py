@@ -128,9 +128,10 @@ def test_start_then_mood_gives_a_playlist_with_buttons_within_discords_limits(
             assert start.callbacks[0]["type"] == 5  # deferred first: the core may take a while
             greeting, consent = fake.messages(dm)
             assert greeting.content.startswith("Hi, I'm Moodwave") and not greeting.loading
-            assert consent.custom_ids == ["mw:privacy:on", "mw:privacy:off"]
+            (user,) = rows(harness, User)
+            assert consent.custom_ids == [f"mw:privacy:on:u{user.id}", f"mw:privacy:off:u{user.id}"]
 
-            await bot.gateway.press(ann, dm, consent, "mw:privacy:on")
+            await bot.gateway.press(ann, dm, consent, f"mw:privacy:on:u{user.id}")
             assert fake.messages(dm)[-1].content.startswith("Thank you! Research use is on")
             (user,) = rows(harness, User)
             assert user.research_consent and user.platform == PLATFORM
@@ -417,3 +418,28 @@ def test_each_song_carries_its_video_compactly() -> None:
     assert (
         "1. [Song - Band](<https://open.spotify.com/track/x>) · [video](<https://v/?q=a+b>)" in text
     )
+
+
+def test_someone_elses_forget_button_is_refused_where_only_the_presser_sees_it(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake) as bot:
+            ann, bob = fake.create_user("Ann"), fake.create_user("Bob")
+            lounge = fake.guild_channel("lounge")
+            await bot.gateway.slash(ann, lounge, "forget")
+            ask = fake.messages(lounge)[-1]
+            (anns,) = [u.id for u in rows(harness, User) if u.external_id == str(ann.id)]
+            assert ask.custom_ids == [f"mw:forget:yes:u{anns}", f"mw:forget:no:u{anns}"]
+
+            pressed = await bot.gateway.press(bob, lounge, ask, f"mw:forget:yes:u{anns}")
+            refusal = fake.messages(lounge)[-1]
+            assert pressed.callbacks[0]["data"].get("flags") == 64  # only Bob sees it
+            assert refusal.ephemeral and refusal.content == replies.NOT_YOUR_BUTTON
+            assert {u.external_id for u in rows(harness, User)} == {str(ann.id), str(bob.id)}
+
+            await bot.gateway.press(ann, lounge, ask, f"mw:forget:yes:u{anns}")
+            assert fake.messages(lounge)[-1].content == replies.FORGET_DONE
+            assert {u.external_id for u in rows(harness, User)} == {str(bob.id)}
+
+    run(scenario())

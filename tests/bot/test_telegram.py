@@ -95,7 +95,7 @@ def test_private_conversation_from_start_to_checkin_answer(
         fake.user_sends_command(ann, chat, "start")
         consent = last(fake, chat, 2)
         assert "research" in (consent.text or "")
-        assert consent.callback_data == ["privacy:on", "privacy:off"]
+        assert [d.rsplit(":", 1)[0] for d in consent.callback_data] == ["privacy:on", "privacy:off"]
         fake.user_sends_text(ann, chat, "I feel lonely and sad tonight")
         playlist = last(fake, chat, 3)
         assert "You sound" in (playlist.text or "")

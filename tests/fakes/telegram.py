@@ -79,13 +79,21 @@ class FakeUser:
     username: str | None = None
     last_name: str | None = None
     language_code: str | None = "en"
+    is_bot: bool = False
 
     def to_api(self) -> dict[str, Any]:
-        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        user: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
         for key in ("last_name", "username", "language_code"):
             if getattr(self, key) is not None:
                 user[key] = getattr(self, key)
         return user
+
+
+# The fake sender Telegram puts in `from` of a message a group's anonymous administrator sent (the
+# real sender is `sender_chat`, the group itself): one user for every group there is.
+GROUP_ANONYMOUS_BOT = FakeUser(
+    1087968824, "Group", "GroupAnonymousBot", language_code=None, is_bot=True
+)
 
 
 @dataclass(frozen=True)
@@ -597,6 +605,31 @@ class FakeTelegram:
         text = f"{head} {tail}" if tail else head
         entity = {"type": "bot_command", "offset": 0, "length": utf16_length(head)}
         return self._user_message(user, chat, {"text": text, "entities": [entity]}, None)
+
+    def admin_sends_anonymously(
+        self, chat: FakeChat, text: str, *, signature: str | None = None
+    ) -> FakeUpdate:
+        """A message of the supergroup's anonymous administrators, as Telegram delivers it: `from`
+        is GroupAnonymousBot (the same user in every group), `sender_chat` the supergroup itself,
+        `author_signature` the administrator's custom title if any; "/word ..." carries its
+        bot_command entity."""
+        if chat.type != "supergroup":
+            raise ValueError("only a supergroup has anonymous administrators")
+        content: dict[str, Any] = {
+            "from": GROUP_ANONYMOUS_BOT.to_api(),
+            "sender_chat": chat.to_api(),
+            "text": text,
+        }
+        if text.startswith("/"):
+            head = text.split()[0]
+            content["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_length(head)}
+            ]
+        if signature is not None:
+            content["author_signature"] = signature
+        with self._lock:
+            self._register(chat)
+            return self._enqueue({"message": self._new_message(chat, content)})
 
     def user_sends_voice(
         self,

@@ -31,6 +31,7 @@ from bot.core.events import (
     answered_in_place,
     decode_action,
 )
+from bot.core.owners import is_owned
 from bot.settings import Settings
 from storage import Store
 
@@ -112,7 +113,10 @@ class DiscordAdapter(ChatAdapter):
             await interaction.response.send_message(STALE_BUTTON, ephemeral=True)
             return
         # A reaction is acknowledged just to the presser, not with a message for the channel.
-        await self._answer(interaction, payload, ephemeral=answered_in_place(payload))
+        # So is a press of a button that acts for one person (consent, forget): in a server
+        # channel, someone else's press is refused where only they see it.
+        ephemeral = answered_in_place(payload) or is_owned(payload)
+        await self._answer(interaction, payload, ephemeral=ephemeral)
 
     async def on_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.constants import ChatType
 
 from bot.adapters.base import split_message
@@ -27,6 +27,10 @@ REACTION_LABELS = (
     (ReactionKind.DISLIKE, "👎"),
     (ReactionKind.SKIP, "⏭"),
 )
+# The placeholder users Telegram puts in `from` of a message sent on behalf of a chat: the same
+# user in every group (a group's anonymous administrators; a channel posting in a group).
+GROUP_ANONYMOUS_BOT_ID = 1087968824
+CHANNEL_BOT_ID = 136817688
 
 
 def incoming(update: Update, payload: Payload) -> Incoming | None:
@@ -37,10 +41,26 @@ def incoming(update: Update, payload: Payload) -> Incoming | None:
     return Incoming(
         PLATFORM,
         ChatRef(str(chat.id), kind, chat.title),
-        UserRef(str(user.id), user.first_name or user.username),
+        sender(update, chat, user),
         payload,
         str(update.update_id),
     )
+
+
+def sender(update: Update, chat: Chat, user: User) -> UserRef:
+    """Who the update is from. A message sent on behalf of a chat (a group's anonymous
+    administrators, a channel) comes from a placeholder user shared by every group, so it is keyed
+    by that chat and by the chat it was sent in: consent, check-ins and /forget of one group's
+    anonymous administrators never reach another group's. A button press always names its
+    presser."""
+    message = update.message or update.edited_message
+    on_behalf = message.sender_chat if message is not None else None
+    if on_behalf is None and user.id not in (GROUP_ANONYMOUS_BOT_ID, CHANNEL_BOT_ID):
+        return UserRef(str(user.id), user.first_name or user.username)
+    behalf_id = on_behalf.id if on_behalf is not None else chat.id
+    signature = message.author_signature if message is not None else None
+    name = signature or (on_behalf.title if on_behalf is not None else None) or chat.title
+    return UserRef(f"chat:{behalf_id}@{chat.id}", name)
 
 
 def render_text(out: Outgoing) -> list[str]:
