@@ -14,6 +14,7 @@ lives in one place. They talk over a `multiprocessing` pipe in pickled tuples:
     parent -> child   ("handle", id, Incoming)        an event to answer
                       ("jobs", platform)              the platform can send: start its jobs
                       ("sent", id, error or None)     how a "send" below went
+                      ("metrics", id)                 the child's Prometheus metrics (`bot.metrics`)
                       ("stop",)                       finish what is in flight and exit
     child -> parent   ("ready",) / ("failed", kind, message)   once, after start-up
                       ("result", id, [Outgoing, ...])
@@ -50,6 +51,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.app import ConfigurationError, build_app, settle_heap
 from bot.core.events import Incoming, Outgoing, Send
 from bot.core_host import start_jobs
+from bot.metrics import core_exposition
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # and 194 ms at 1 ms against 176, 418 and 356 ms at 5 ms (docs/benchmarks.md).
 SWITCH_INTERVAL_S = 0.001
 DELIVERY_TIMEOUT_S = 90.0  # a send waits at most this for the parent (the adapters give up at 60)
+METRICS_TIMEOUT_S = 5.0
 
 
 class CoreUnavailable(RuntimeError):
@@ -145,6 +148,26 @@ class CoreProcess:
         self._senders[platform] = send  # from now on every new child starts these jobs too
         with contextlib.suppress(OSError, ValueError):  # the child just died: its successor will
             self._running().post("jobs", platform)
+
+    def metrics(self) -> bytes:
+        """The child's metrics (`bot.metrics.core_exposition`); none while it is not answering."""
+        pipe = self._pipe
+        if pipe is None or not self.alive():
+            return b""
+        try:
+            return bytes(pipe.call("metrics").result(METRICS_TIMEOUT_S))
+        except Exception:  # it died meanwhile, or is too busy: /metrics still answers
+            return b""
+
+    def alive(self) -> bool:
+        """The child is running and answering (not starting, stopping or dead). Never waits."""
+        pipe, process = self._pipe, self._process
+        return (
+            not self._closing
+            and pipe is not None
+            and not pipe.closed
+            and bool(process and process.is_alive())
+        )
 
     def close(self) -> None:
         """Stop the child: it finishes the events in flight (their answers still come back), then
@@ -349,6 +372,8 @@ def serve_core(settings: Settings, claimer: str, connection: Connection, log_lev
                 workers.submit(answer, message[1], message[2])
             elif kind == "sent":
                 pipe.settle(message[1], message[2])
+            elif kind == "metrics":
+                pipe.post("result", message[1], core_exposition(app.estimator))
             elif kind == "jobs" and message[1] not in schedulers:  # once per platform
                 schedulers[message[1]] = start_jobs(app, message[1], sender(message[1]))
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import create_engine
 
 
@@ -32,3 +32,13 @@ def _ensure_sqlite_folder(url: str) -> None:
     prefix = "sqlite:///"
     if url.startswith(prefix) and ":memory:" not in url:
         Path(url[len(prefix) :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def reachable(engine: Engine) -> bool:
+    """Whether the database answers a trivial query now (the bot's readiness check)."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # any driver's failure to connect or to answer
+        return False
+    return True
