@@ -55,6 +55,12 @@ class ServingMetrics:
             registry=self.registry,
         )
 
+    def expect(self, platform: str) -> None:
+        """Show the platform's series from the start, at zero (a missing series is not a zero to
+        an alert rule)."""
+        for metric in (self.updates, self.replies, self.errors, self.latency):
+            metric.labels(platform)
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 

@@ -62,10 +62,13 @@ class Bots:
         )
 
     def adapters(self) -> list[ChatAdapter]:
-        return [
+        adapters = [
             platform.adapter_class().from_settings(self.settings, self.core, self.store)
             for platform in enabled_platforms(self.settings)
         ]
+        for adapter in adapters:
+            self.core.serving.expect(adapter.platform)
+        return adapters
 
     def stop(self) -> None:
         self.core.close()

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, and_, or_, select
 from sqlmodel import col
+from tqdm import tqdm
 
 from storage.export.columns import (
     COLUMN_NAMES,
@@ -74,12 +75,15 @@ def export_study(
     rows = 0
     people: set[str] = set()
     writer = _CsvWriter(tmp) if fmt == "csv" else _ParquetWriter(tmp)
+    bar = tqdm(desc="export", unit="row", disable=None)  # on a terminal only
     try:
         for batch in _row_chunks(engine, pseudonym, chunk):
             writer.write(batch)
             rows += len(batch)
+            bar.update(len(batch))
             people.update(r["person"] for r in batch)
     finally:
+        bar.close()
         writer.close()
     tmp.replace(path)  # a reader never sees half an export
     exported = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
