@@ -184,8 +184,8 @@ class CoreProcess:
         if process is not None:
             process.join(30)
             if process.is_alive():
-                log.warning("the core process did not stop in 30 s; terminating it")
-                process.terminate()
+                log.warning("the core process did not stop in 30 s; killing it")
+                process.kill()
                 process.join(5)
         if pipe is not None:
             pipe.close(CoreUnavailable("the bot is stopping"))
@@ -317,7 +317,10 @@ class DeliveryFailed(RuntimeError):
 
 def serve_core(settings: Settings, claimer: str, connection: Connection, log_level: int) -> None:
     """The child process: build the app, answer events until the parent closes the pipe."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # Ctrl-C and a SIGTERM to the whole group are the parent's to handle: it drains the updates in
+    # flight, which need this process, then says "stop".
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     logging.basicConfig(level=log_level, format=LOG_FORMAT, stream=sys.stderr)
     pipe = _Pipe(connection)
