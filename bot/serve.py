@@ -119,10 +119,11 @@ async def _serve(bots: Bots) -> None:
         # The web app starts once every bot can receive (a webhook update needs its bot started).
         if not await _all_started(adapters, running, stopping):
             return
+        routes = _routes(bots, adapters)
         server = _WebServer(
             uvicorn.Config(
                 web_app(
-                    _routes(bots, adapters),
+                    routes,
                     ready=lambda: readiness(bots, adapters, running, stopping),
                     metrics=bots.core.metrics,
                 ),
@@ -134,7 +135,7 @@ async def _serve(bots: Bots) -> None:
             )
         )
         log.info("web app on http://%s:%d", settings.web_host, settings.web_port)
-        web = asyncio.create_task(server.serve())
+        web = asyncio.create_task(_web(server, required=bool(routes)))
         stop = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait([*running, web, stop], return_when=asyncio.FIRST_COMPLETED)
         stop.cancel()
@@ -143,6 +144,26 @@ async def _serve(bots: Bots) -> None:
     finally:
         stopping.set()  # /readyz says no from here
         await _drain(server, web, running, settings.stop_timeout)
+
+
+async def _web(server: uvicorn.Server, required: bool) -> None:
+    """The web app until it is stopped. If it cannot listen (the port is taken), that is fatal when
+    Telegram's webhook or Spotify's callback needs it; with long polling the bots serve on without
+    health checks and metrics, and the log says so."""
+    where = f"{server.config.host}:{server.config.port}"
+    try:
+        await server.serve()
+    except SystemExit:  # uvicorn's way of saying it could not start listening
+        if required:
+            raise RuntimeError(
+                f"the web app cannot listen on {where}; set MOODWAVE_WEB_HOST/MOODWAVE_WEB_PORT"
+            ) from None
+        log.error(
+            "the web app cannot listen on %s: no /healthz, /readyz or /metrics (set "
+            "MOODWAVE_WEB_PORT); the bots serve on",
+            where,
+        )
+        await asyncio.Event().wait()  # until the bots stop
 
 
 def _stop(stopping: asyncio.Event, signum: int) -> None:
@@ -165,6 +186,8 @@ async def _drain(
     async def finish() -> None:
         if server is not None and web is not None:
             server.should_exit = True
+            if not server.started:  # it never listened (`_web`): nothing to answer
+                web.cancel()
             await asyncio.gather(web, return_exceptions=True)
         for task in running:
             task.cancel()  # each adapter's `run` stops receiving and waits for its updates

@@ -4,9 +4,12 @@ the web app serves /healthz, /readyz and /metrics there too (not only for webhoo
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,7 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
+from bot.serve import _web
+from bot.web import web_app
 from tests.deploy.cluster import Service, free_port, wait_healthy
 from tests.fakes.telegram import FakeTelegram
 
@@ -59,6 +65,7 @@ def wait_for_log(bot: Service, line: str, timeout: float = 60) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_polling_mode_serves_health_readiness_and_metrics(
     fake: FakeTelegram, tmp_path: Path, data_dir: Path
 ) -> None:
@@ -102,6 +109,7 @@ def test_polling_mode_serves_health_readiness_and_metrics(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_sigterm_finishes_the_update_in_flight(
     fake: FakeTelegram, tmp_path: Path, data_dir: Path
 ) -> None:
@@ -125,5 +133,35 @@ def test_sigterm_finishes_the_update_in_flight(
     finally:
         bot.stop()
     texts = [m.text or "" for m in fake.sent_messages(chat)]
-    assert any(" 1. " in t for t in texts), texts  # the playlist arrived
+    assert any("Match my mood: from" in t for t in texts), texts  # the playlist arrived
     assert fake.pending_updates() == []  # and the update was confirmed: it will not come again
+
+
+def test_a_taken_port_stops_a_webhook_bot_but_not_a_polling_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The webhook needs the web app, so a port already taken is fatal there; with long polling
+    the bots serve on, and the log says health checks and metrics are off."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        def server() -> uvicorn.Server:
+            app = web_app([])
+            return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off"))
+
+        with pytest.raises(RuntimeError, match=f"cannot listen on 127.0.0.1:{port}"):
+            asyncio.run(_web(server(), required=True))
+
+        async def polling() -> bool:
+            task = asyncio.create_task(_web(server(), required=False))
+            while not any("no /healthz" in r.getMessage() for r in caplog.records):
+                assert not task.done(), task
+                await asyncio.sleep(0.05)
+            still_serving = not task.done()
+            task.cancel()
+            return still_serving
+
+        with caplog.at_level(logging.ERROR, logger="bot.serve"):
+            assert asyncio.run(polling())
