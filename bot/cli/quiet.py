@@ -1,7 +1,8 @@
 """A console that shows Moodwave's words only: the libraries under it speak up while models load
 (transformers' weight-loading bar and its report of unused pooler weights, torch's deprecation
-notices, FutureWarnings), which a person chatting cannot act on. Their errors still show, and so
-does every warning of our own packages."""
+notices, FutureWarnings: a library's deprecation is reported at our line that calls it, so these
+are hidden wherever they are raised), which a person chatting cannot act on. Errors still show, and
+so does every log record of our own packages."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ def quiet_third_party() -> None:
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     for category in (FutureWarning, DeprecationWarning, UserWarning):
         warnings.filterwarnings("ignore", category=category)
-    warnings.filterwarnings("default", module=rf"({'|'.join(OUR_PACKAGES)})(\.|$)")
     for handler in logging.getLogger().handlers:
         handler.addFilter(_ours_or_errors)
 

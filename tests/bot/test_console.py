@@ -135,6 +135,7 @@ def test_a_path_to_an_audio_file_is_a_voice_note(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_the_console_opens_without_third_party_noise(tmp_path: Path, data_dir: Path) -> None:
     """The greeting is the first thing a person sees: no weight-loading bar or report from
     transformers, no deprecation notice from torch, nothing at all on stderr (the default model,
