@@ -11,6 +11,7 @@ the command fails (exit 2) only when nothing can be read at all: a bad mapping, 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -77,12 +78,14 @@ def run_import(
     cache_dir: Path,
     out: TextIO,
     spotify: PlaylistClient | None = None,
+    err: TextIO | None = None,
 ) -> int:
-    """Run one import and print its summary; returns the exit status."""
+    """Run one import and print its summary on `out`; why nothing could be imported goes to `err`
+    (standard error). Returns the exit status."""
     try:
         load, label = _read(args, data_dir, cache_dir, spotify)
     except (CsvMappingError, FileNotFoundError, DatasetUnavailable, ValueError) as exc:
-        print(f"catalog import: {exc}", file=out)
+        print(f"moodwave catalog import: {exc}", file=err or sys.stderr)
         return EXIT_BAD_INPUT
     songs = load.songs
     if args.source != "dataset" and not args.no_tags:

@@ -15,12 +15,19 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from prometheus_client import Counter
 
 from bot.core.conversation import Conversation
 from bot.core.events import Send
 from storage import CheckInStore, MixStore, UpdateStore
 
 log = logging.getLogger(__name__)
+
+# On the default registry of the process the jobs run in (`bot.metrics`).
+CHECKINS_CLAIMED = Counter(
+    "moodwave_checkins_claimed", "Due check-ins claimed for sending", ["platform"]
+)
+CHECKINS_SENT = Counter("moodwave_checkins_sent", "Check-in questions sent", ["platform"])
 
 
 class CheckInJob:
@@ -54,12 +61,14 @@ class CheckInJob:
         for due in self.store.claim_due_checkins(
             self.platform, now, self.lease, chat_external_id=self.chat_external_id
         ):
+            CHECKINS_CLAIMED.labels(self.platform).inc()
             try:
                 self.send(due.chat_external_id, self.conversation.checkin_question(due))
             except Exception:  # one chat failing must not stop the others; the lease retries it
                 log.exception("could not deliver check-in %s", due.checkin_id)
                 continue
             self.store.mark_checkin_sent(due.checkin_id, self.clock())
+            CHECKINS_SENT.labels(self.platform).inc()
             sent += 1
         return sent
 

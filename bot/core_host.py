@@ -48,6 +48,14 @@ class InProcessCore:
     def start_jobs(self, platform: str, send: Send) -> None:
         self.schedulers.append(start_jobs(self.app, platform, send))
 
+    def metrics(self) -> bytes:
+        from bot.metrics import core_exposition
+
+        return core_exposition(self.app.estimator)
+
+    def alive(self) -> bool:
+        return True  # it answers as long as this process runs
+
     def close(self) -> None:
         for scheduler in self.schedulers:
             scheduler.shutdown(wait=False)

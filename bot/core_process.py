@@ -14,6 +14,7 @@ lives in one place. They talk over a `multiprocessing` pipe in pickled tuples:
     parent -> child   ("handle", id, Incoming)        an event to answer
                       ("jobs", platform)              the platform can send: start its jobs
                       ("sent", id, error or None)     how a "send" below went
+                      ("metrics", id)                 the child's Prometheus metrics (`bot.metrics`)
                       ("stop",)                       finish what is in flight and exit
     child -> parent   ("ready",) / ("failed", kind, message)   once, after start-up
                       ("result", id, [Outgoing, ...])
@@ -50,6 +51,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.app import ConfigurationError, build_app, settle_heap
 from bot.core.events import Incoming, Outgoing, Send
 from bot.core_host import start_jobs
+from bot.metrics import core_exposition
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # and 194 ms at 1 ms against 176, 418 and 356 ms at 5 ms (docs/benchmarks.md).
 SWITCH_INTERVAL_S = 0.001
 DELIVERY_TIMEOUT_S = 90.0  # a send waits at most this for the parent (the adapters give up at 60)
+METRICS_TIMEOUT_S = 5.0
 
 
 class CoreUnavailable(RuntimeError):
@@ -146,6 +149,26 @@ class CoreProcess:
         with contextlib.suppress(OSError, ValueError):  # the child just died: its successor will
             self._running().post("jobs", platform)
 
+    def metrics(self) -> bytes:
+        """The child's metrics (`bot.metrics.core_exposition`); none while it is not answering."""
+        pipe = self._pipe
+        if pipe is None or not self.alive():
+            return b""
+        try:
+            return bytes(pipe.call("metrics").result(METRICS_TIMEOUT_S))
+        except Exception:  # it died meanwhile, or is too busy: /metrics still answers
+            return b""
+
+    def alive(self) -> bool:
+        """The child is running and answering (not starting, stopping or dead). Never waits."""
+        pipe, process = self._pipe, self._process
+        return (
+            not self._closing
+            and pipe is not None
+            and not pipe.closed
+            and bool(process and process.is_alive())
+        )
+
     def close(self) -> None:
         """Stop the child: it finishes the events in flight (their answers still come back), then
         exits."""
@@ -161,8 +184,8 @@ class CoreProcess:
         if process is not None:
             process.join(30)
             if process.is_alive():
-                log.warning("the core process did not stop in 30 s; terminating it")
-                process.terminate()
+                log.warning("the core process did not stop in 30 s; killing it")
+                process.kill()
                 process.join(5)
         if pipe is not None:
             pipe.close(CoreUnavailable("the bot is stopping"))
@@ -294,7 +317,10 @@ class DeliveryFailed(RuntimeError):
 
 def serve_core(settings: Settings, claimer: str, connection: Connection, log_level: int) -> None:
     """The child process: build the app, answer events until the parent closes the pipe."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # Ctrl-C and a SIGTERM to the whole group are the parent's to handle: it drains the updates in
+    # flight, which need this process, then says "stop".
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     logging.basicConfig(level=log_level, format=LOG_FORMAT, stream=sys.stderr)
     pipe = _Pipe(connection)
@@ -349,6 +375,8 @@ def serve_core(settings: Settings, claimer: str, connection: Connection, log_lev
                 workers.submit(answer, message[1], message[2])
             elif kind == "sent":
                 pipe.settle(message[1], message[2])
+            elif kind == "metrics":
+                pipe.post("result", message[1], core_exposition(app.estimator))
             elif kind == "jobs" and message[1] not in schedulers:  # once per platform
                 schedulers[message[1]] = start_jobs(app, message[1], sender(message[1]))
     finally:

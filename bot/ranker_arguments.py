@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bot.output import add_json_options
 from recommender.rankers import RANKERS
 from recommender.study_names import HETREC_SEED, SITUNES_SPLITS
 
@@ -41,7 +42,7 @@ def add_eval_recs_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalog", type=Path, help="catalog CSV (see docs)")
     parser.add_argument("--test-interactions", type=Path, help="test log CSV (default: last 20%%)")
     parser.add_argument("--positive-threshold", type=float, default=4.0, help="rating => like")
-    parser.add_argument("--json", type=Path, help="write the JSON report here")
+    add_json_options(parser, "the report", legacy_file=True)
     parser.add_argument("--max-users", type=int, help="preset: only the first N people")
     parser.add_argument("--seed", type=int, default=HETREC_SEED, help="preset: simulation seed")
     parser.add_argument(

@@ -12,8 +12,8 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from bot.output import emit_json
 from recommender.catalog import FEATURE_COLUMNS
 from recommender.evaluation import (
     Interaction,
@@ -56,7 +56,8 @@ def train_ranker(
 
 
 def eval_recs(args: argparse.Namespace, data_dir: Path | None) -> int:
-    """Run the evaluation; prints the table, writes the JSON. Returns the exit status."""
+    """Run the evaluation; prints the table (or the JSON report, `bot.output`), writes the JSON
+    report to a file when asked. Returns the exit status."""
     rankers = tuple(r.strip() for r in args.rankers.split(",") if r.strip())
     unknown = set(rankers) - set(RANKERS)
     if unknown:
@@ -81,10 +82,11 @@ def eval_recs(args: argparse.Namespace, data_dir: Path | None) -> int:
             validate=args.validate,
             progress=lambda m: print(m, file=sys.stderr),
         )
-        for split, results in report["splits"].items():
-            print(f"{split}:")
-            print(format_table({"study": report["study"], "rankers": results["rankers"]}))
-        _write(args.json, report)
+        tables = [
+            f"{split}:\n" + format_table({"study": report["study"], "rankers": results["rankers"]})
+            for split, results in report["splits"].items()
+        ]
+        emit_json(args, report, "\n".join(tables))
         return 0
     if args.preset == "hetrec":
         assert data_dir is not None
@@ -104,14 +106,8 @@ def eval_recs(args: argparse.Namespace, data_dir: Path | None) -> int:
         print("moodwave: give --preset hetrec, or --interactions and --catalog", file=sys.stderr)
         return 2
     report = run_study(songs, split, config, progress=lambda m: print(m, file=sys.stderr))
-    print(format_table(report))
-    _write(args.json, report)
+    emit_json(args, report, format_table(report))
     return 0
-
-
-def _write(path: Path | None, report: dict[str, Any]) -> None:
-    if path:
-        path.write_text(json.dumps(report, indent=2, sort_keys=True))
 
 
 def _export(folder: Path, songs: Sequence[Song], interactions: Sequence[Interaction]) -> None:

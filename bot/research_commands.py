@@ -25,7 +25,9 @@ class ResearchError(Exception):
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the export")
-    parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    parser.add_argument(
+        "--format", choices=("csv", "parquet"), default="csv", help="the export's file format"
+    )
     parser.add_argument(
         "--chunk", type=int, default=2000, help="recommendations read per step (memory bound)"
     )
@@ -36,7 +38,12 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--input", type=Path, help="an exported file (or a SiTunes-like CSV); default: export now"
     )
-    parser.add_argument("--input-format", choices=("export", "situnes"), default="export")
+    parser.add_argument(
+        "--input-format",
+        choices=("export", "situnes"),
+        default="export",
+        help="what --input holds: a `moodwave export` file or a SiTunes-like CSV",
+    )
     parser.add_argument(
         "--scale",
         default="-1,1",

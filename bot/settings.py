@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     telegram_paid_broadcast: bool = False
     web_host: str = "127.0.0.1"
     web_port: int = 8443
+    # `moodwave run` on SIGTERM (Docker's stop) or Ctrl-C: how long the updates in flight get to
+    # finish before it exits anyway; below Docker's 10 s grace period, which then kills.
+    stop_timeout: float = Field(default=8.0, gt=0.0)
     discord_token: SecretStr | None = None
     spotify_client_id: str | None = None
     spotify_client_secret: SecretStr | None = None

@@ -1,5 +1,6 @@
 """The bot's web app (ASGI, Starlette): Telegram's webhook endpoint, Spotify's account-linking
-callback (mounted by `bot.serve` when Spotify is set up) and a health check.
+callback (mounted by `bot.serve` when Spotify is set up), `/healthz` (the process is alive),
+`/readyz` (200 when every check passes, else 503 naming the failed ones) and Prometheus `/metrics`.
 
 Telegram signs each webhook call with the secret token given to `setWebhook`; a request without the
 right `X-Telegram-Bot-Api-Secret-Token` header is refused before anything is parsed.
@@ -23,6 +24,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -72,10 +74,35 @@ def telegram_webhook_routes(
     return [Route(WEBHOOK_PATH, webhook, methods=["POST"])]
 
 
-def web_app(routes: list[BaseRoute]) -> Starlette:
-    """The web app with the given routes and a health check."""
+def web_app(
+    routes: list[BaseRoute],
+    ready: Callable[[], dict[str, bool]] | None = None,
+    metrics: Callable[[], bytes] | None = None,
+) -> Starlette:
+    """The web app with the given routes and the health checks. `ready` names each readiness check
+    and whether it passes; `metrics` gives the Prometheus text. Both may block (a database ping,
+    the core process's answer): they run in a worker thread."""
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[*routes, Route("/healthz", healthz, methods=["GET"])])
+    async def readyz(_request: Request) -> Response:
+        checks = await asyncio.to_thread(ready) if ready is not None else {}
+        failing = sorted(name for name, passed in checks.items() if not passed)
+        return JSONResponse(
+            {"status": "not ready" if failing else "ready", "checks": checks, "failing": failing},
+            status_code=503 if failing else 200,
+        )
+
+    async def metrics_text(_request: Request) -> Response:
+        body = await asyncio.to_thread(metrics) if metrics is not None else b""
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return Starlette(
+        routes=[
+            *routes,
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_text, methods=["GET"]),
+        ]
+    )

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from tqdm import tqdm
 
 from nlp.baselines import ridge_baseline
 from nlp.emobank import load_split
@@ -35,7 +36,7 @@ def evaluate_text(
     model_name: str = "student",
 ) -> dict[str, Any]:
     gold = load_split(data_dir, split, ("V", "A"))
-    predicted = model.predict(gold.texts).astype(np.float64)
+    predicted = _predict(model, gold.texts, f"EmoBank {split}")
     scores = evaluate(predicted, gold.gold)
     result: dict[str, Any] = {
         "dataset": "emobank",
@@ -118,3 +119,15 @@ def _format_quadrants(result: dict[str, Any]) -> str:
     ]
     lines += [f"{n:<40} {s['valence_auc']:>12.3f} {s['arousal_auc']:>12.3f}" for n, s in rows]
     return "\n".join(lines)
+
+
+def _predict(
+    model: TextMoodModel, texts: list[str], what: str, chunk: int = 256
+) -> npt.NDArray[np.float64]:
+    """The model's predictions, `chunk` texts at a time under a progress bar (on a terminal
+    only: disable=None keeps it quiet when standard error is not one)."""
+    parts = [
+        model.predict(texts[start : start + chunk]).astype(np.float64)
+        for start in tqdm(range(0, len(texts), chunk), desc=what, unit="batch", disable=None)
+    ]
+    return np.concatenate(parts) if parts else np.zeros((0, 2))

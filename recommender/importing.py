@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from tqdm import tqdm
+
 from recommender.songs import Song
 
 
@@ -81,6 +83,9 @@ def song_record(song: Song) -> dict[str, Any]:
     }
 
 
+UPSERT_CHUNK = 2000  # songs written per step of an import
+
+
 def import_songs(
     store: SongStore,
     songs: Iterable[Song],
@@ -100,10 +105,15 @@ def import_songs(
         seen.add(song.track_id)
         stored = existing.get(song.track_id) if existing else None
         records.append(song_record(_keeping_better_mood(song, stored)))
-    added, updated = store.upsert_songs(records)
-    report.added += added
-    report.updated += updated
-    report.unchanged += len(records) - added - updated
+    # In chunks under a progress bar (on a terminal only: disable=None keeps it quiet otherwise).
+    with tqdm(total=len(records), desc="import", unit="song", disable=None) as bar:
+        for start in range(0, len(records), UPSERT_CHUNK):
+            chunk = records[start : start + UPSERT_CHUNK]
+            added, updated = store.upsert_songs(chunk)
+            report.added += added
+            report.updated += updated
+            report.unchanged += len(chunk) - added - updated
+            bar.update(len(chunk))
     return report
 
 

@@ -2,7 +2,7 @@
 per aggregate for callers to depend on. No business rules."""
 
 from storage.checkins import CheckInStore, DueCheckIn
-from storage.engine import make_engine
+from storage.engine import make_engine, reachable
 from storage.migrate import downgrade, is_up_to_date, upgrade
 from storage.mixes import DueMix, MixMood, MixStore
 from storage.moods import MoodStore, NewMood
@@ -37,5 +37,6 @@ __all__ = [
     "downgrade",
     "is_up_to_date",
     "make_engine",
+    "reachable",
     "upgrade",
 ]

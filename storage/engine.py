@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import create_engine
 
 
@@ -42,3 +42,13 @@ def missing_sqlite_file(url: str) -> Path | None:
         return None
     path = Path(url[len(prefix) :].split("?", 1)[0]).expanduser()
     return None if path.is_file() else path
+
+
+def reachable(engine: Engine) -> bool:
+    """Whether the database answers a trivial query now (the bot's readiness check)."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # any driver's failure to connect or to answer
+        return False
+    return True

@@ -25,6 +25,7 @@ from bot.cli import (
     spotify,
     train_ranker,
     train_text,
+    usage,
     worker,
 )
 from bot.settings import Settings
@@ -81,10 +82,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="moodwave", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="moodwave",
+        description=__doc__,
+        epilog="`moodwave COMMAND --help` shows a command's options, defaults and an example; "
+        "exit codes: README.md, The command line.",
+    )
+    parser.add_argument("--version", action="version", version=f"moodwave {usage.version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in SUBCOMMANDS:
         module.add_to(sub)
+    usage.finish(parser)
     return parser
 
 

@@ -11,7 +11,9 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.cli.subcommands import Subcommands, add_model_choice, with_model
@@ -31,6 +33,12 @@ def add_to(sub: Subcommands) -> None:
         "with valence, arousal, confidence, model_version and truncated added",
     )
     analyze.add_argument("--batch", type=int, default=256, help="lines per model batch")
+    analyze.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the JSON (the object, or the lines) to FILE instead of standard output",
+    )
     add_model_choice(analyze)
     analyze.set_defaults(handler=_analyze)
 
@@ -42,11 +50,21 @@ def _analyze(args: argparse.Namespace, settings: Settings) -> int:
         print("moodwave analyze: give a text, or --jsonl with lines on stdin", file=sys.stderr)
         return 2
     estimator = build_estimator(with_model(settings, args.model))
-    if args.jsonl:
-        analyze_jsonl(estimator, sys.stdin, sys.stdout, args.batch)
-    else:
-        print(json.dumps(analyze_text(estimator, args.text), ensure_ascii=False))
+    with _destination(args.output) as out:
+        if args.jsonl:
+            analyze_jsonl(estimator, sys.stdin, out, args.batch)
+        else:
+            out.write(json.dumps(analyze_text(estimator, args.text), ensure_ascii=False) + "\n")
     return 0
+
+
+@contextmanager
+def _destination(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    with path.open("w", encoding="utf-8") as out:
+        yield out
 
 
 def analyze_text(estimator: MoodEstimator, text: str) -> dict[str, Any]:

@@ -18,6 +18,9 @@ def add_to(sub: Subcommands) -> None:
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.quiet import quiet_third_party
+
+    quiet_third_party()  # before anything loads a model
     from bot.adapters.console import ConsoleChat
     from bot.app import build_app
     from bot.checkins import CheckInJob, start_scheduler

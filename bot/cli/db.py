@@ -16,10 +16,10 @@ def add_to(sub: Subcommands) -> None:
     up = db_sub.add_parser(
         "upgrade", help="migrate the database to the latest schema (or --revision)"
     )
-    up.add_argument("--revision", default="head")
+    up.add_argument("--revision", default="head", help="the schema revision to reach")
     up.set_defaults(handler=_db_upgrade)
     down = db_sub.add_parser("downgrade", help="migrate the database back to a revision")
-    down.add_argument("revision")
+    down.add_argument("revision", help="the schema revision to go back to (see `db current`)")
     down.set_defaults(handler=_db_downgrade)
     cur = db_sub.add_parser(
         "current", help="show the database's schema revision and the latest one"

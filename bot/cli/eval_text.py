@@ -4,10 +4,10 @@ on the GoEmotions quadrant measure."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from bot.cli.subcommands import Subcommands, add_model_choice
+from bot.output import add_json_options, emit_json
 from bot.settings import Settings
 
 
@@ -21,8 +21,10 @@ def add_to(sub: Subcommands) -> None:
         default="emobank",
         help="EmoBank (r and R² on a split) or GoEmotions test comments (valence and arousal AUC)",
     )
-    evaluate.add_argument("--split", choices=("train", "dev", "test"), default="test")
-    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument(
+        "--split", choices=("train", "dev", "test"), default="test", help="EmoBank's split to score"
+    )
+    add_json_options(evaluate, "the scores")
     evaluate.add_argument("--no-baselines", action="store_true", help="score the model only")
     add_model_choice(evaluate)
     evaluate.set_defaults(handler=_eval_text)
@@ -46,5 +48,5 @@ def _eval_text(args: argparse.Namespace, settings: Settings) -> int:
         result = evaluate_text(
             model, settings.data_dir, args.split, baselines=not args.no_baselines, model_name=name
         )
-    print(json.dumps(result, indent=2) if args.json else format_table(result))
+    emit_json(args, result, format_table(result))
     return 0

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from pathlib import Path
 
 from bot.cli.subcommands import Subcommands
+from bot.output import add_json_options, emit_json
 from bot.settings import Settings
 from nlp.model_fetch import MPNET
 
@@ -38,11 +39,15 @@ def add_to(sub: Subcommands) -> None:
         metavar="NAME=VALUE",
         help="override a TrainConfig field",
     )
+    add_json_options(train_text, "the dev and test scores")
     train_text.set_defaults(handler=_train_text)
 
 
 def _train_text(args: argparse.Namespace, settings: Settings) -> int:
-    from nlp.training import main as train_main
+    import torch
+
+    from nlp.train_config import parse_overrides
+    from nlp.training import train_text_model
 
     if settings.data_dir is None:
         print(
@@ -50,7 +55,6 @@ def _train_text(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    sets = [item for pair in args.set for item in ("--set", pair)]
     base = args.base
     if base == "mpnet":
         base = str(MPNET.path(settings.models_dir))
@@ -59,8 +63,15 @@ def _train_text(args: argparse.Namespace, settings: Settings) -> int:
             return 2
     if args.distill:
         return _distill(args, settings, base)
-    bases = [] if base in (None, "minilm") else ["--base", base]
-    train_main(["--data-dir", str(settings.data_dir), "--out", args.out, *bases, *sets])
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    torch.set_num_threads(2)
+    metrics = train_text_model(
+        settings.data_dir,
+        Path(args.out),
+        parse_overrides(args.set),
+        base=None if base in (None, "minilm") else base,
+    )
+    emit_json(args, {"dev": metrics["dev"], "test": metrics["test"]})
     return 0
 
 
@@ -76,5 +87,5 @@ def _distill(args: argparse.Namespace, settings: Settings, base: str | None) -> 
     cache = settings.cache_dir / f"teacher-labels-{teacher.version}.npz"
     student_base = None if base in (None, "minilm") else base
     metrics = distil(settings.data_dir, Path(args.out), teacher, args.set, cache, base=student_base)
-    print(json.dumps({"dev": metrics["dev"], "test": metrics["test"]}, indent=2))
+    emit_json(args, {"dev": metrics["dev"], "test": metrics["test"]})
     return 0

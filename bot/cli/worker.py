@@ -20,7 +20,7 @@ def add_to(sub: Subcommands) -> None:
         default="127.0.0.1",
         help="address to listen on; beyond loopback, MOODWAVE_WORKER_TOKEN must be set",
     )
-    worker.add_argument("--port", type=int, default=8800)
+    worker.add_argument("--port", type=int, default=8800, help="port to listen on")
     worker.set_defaults(handler=_worker)
 
 

@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tqdm import tqdm
+
 from nlp import Mood
 from recommender import rankers as registry
 from recommender.evaluation.logs import Interaction, Split, by_user
@@ -93,7 +95,8 @@ def run_study(
         },
         "rankers": {},
     }
-    for name in config.rankers:
+    # A bar on a terminal only (disable=None: quiet when standard error is not a terminal).
+    for name in tqdm(config.rankers, desc="rankers", unit="ranker", disable=None):
         started = time.perf_counter()
         progress(f"{name}: training on {len(split.train)} interactions")
         ranker = build_ranker(name, songs, [i.feedback() for i in split.train], config)

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import requests
 import spotipy
+from prometheus_client import Counter
 from spotipy.exceptions import SpotifyException
 
 from recommender.spotify.errors import (
@@ -34,6 +35,15 @@ from recommender.spotify.oauth import SPOTIFY, SpotifyAuthorization, SpotifyEndp
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
+
+# Every request to the Web API by how it ended (`rate_limited`: a 429), on the default registry
+# of the process that calls (the bot's /metrics shows it).
+REQUESTS = Counter(
+    "moodwave_spotify_requests",
+    "Spotify Web API requests by outcome: ok, rate_limited (429), unauthorized, forbidden, "
+    "server_error, client_error, network",
+    ["outcome"],
+)
 
 
 @dataclass(frozen=True)
@@ -177,14 +187,18 @@ class SpotifyConnection:
             used_token = self.tokens.current()
             try:
                 with self._lock:
-                    return operation(self._spotify)
+                    result = operation(self._spotify)
+                REQUESTS.labels("ok").inc()
+                return result
             except SpotifyException as exc:
+                REQUESTS.labels(_outcome(exc.http_status)).inc()
                 if exc.http_status == 401 and not refreshed:
                     refreshed = True  # an expired or revoked access token: refresh once
                     self.tokens.invalidate(used_token)
                     continue
                 wait = self._wait_before_retry(exc, failures, started)
             except (requests.ConnectionError, requests.Timeout) as exc:
+                REQUESTS.labels("network").inc()
                 wait = self._wait_after_network_error(exc, failures, started)
             failures += 1
             self._sleep(wait)
@@ -229,6 +243,14 @@ class SpotifyConnection:
 
     def _fits_budget(self, started: float, wait: float) -> bool:
         return self._clock() - started + wait <= self.policy.budget_s
+
+
+def _outcome(status: int) -> str:
+    if status == 429:
+        return "rate_limited"
+    if status in (401, 403):
+        return "unauthorized" if status == 401 else "forbidden"
+    return "server_error" if status >= 500 else "client_error"
 
 
 class SpotifyConnector:

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 from torch.nn import functional
+from tqdm import tqdm
 
 from recommender.index import MoodIndex
 from recommender.ranking import Feedback
@@ -106,7 +107,10 @@ def fit(model: WideDeepModel, table: SongTable, examples: Examples) -> list[floa
     sparse = torch.optim.SparseAdam(model.sparse_parameters(), lr=config.sparse_learning_rate)
     losses = []
     model.train()
-    for _ in range(config.epochs):
+    # A bar on a terminal only (disable=None: quiet when standard error is not a terminal).
+    for _ in tqdm(
+        range(config.epochs), desc="Wide & Deep", unit="epoch", disable=None, leave=False
+    ):
         order = torch.randperm(len(examples), generator=generator).numpy()
         total = 0.0
         for start in range(0, len(order), config.batch_size):

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select
 from sqlmodel import col
+from tqdm import tqdm
 
 from storage.export.codebook import (
     DATAPACKAGE_FILE,
@@ -86,6 +87,7 @@ def export_study(
     rows = 0
     people: set[str] = set()
     writers: dict[str, TableWriter] = {}
+    bar = tqdm(desc="export", unit="row", disable=None)  # on a terminal only
     try:
         for table in TABLES:
             writers[table.name] = open_writer(table, parts[table.name], fmt)
@@ -94,8 +96,10 @@ def export_study(
             writers[SONGS.name].write(batch.songs)
             writers[REACTIONS.name].write(batch.reactions)
             rows += len(batch.recommendations)
+            bar.update(len(batch.recommendations))
             people.update(r["person"] for r in batch.recommendations)
     finally:
+        bar.close()
         for writer in writers.values():
             writer.close()
     for name, part in parts.items():

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.adapters.console import parse_line, render
@@ -134,3 +135,25 @@ def test_a_path_to_an_audio_file_is_a_voice_note(tmp_path: Path) -> None:
     assert parse_line(str(note)) == VoiceNote(b"OggS fake bytes", "audio/ogg")
     assert parse_line(f"/voice '{note}'") == VoiceNote(b"OggS fake bytes", "audio/ogg")
     assert parse_line("missing.ogg") == TextMessage("missing.ogg")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_the_console_opens_without_third_party_noise(tmp_path: Path, data_dir: Path) -> None:
+    """The greeting is the first thing a person sees: no weight-loading bar or report from
+    transformers, no deprecation notice from torch, nothing at all on stderr (the default model,
+    the student transformer, loads here)."""
+    env = console_env(tmp_path, data_dir, f"sqlite:///{tmp_path / 'm.db'}", "3600")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--user", "quiet"],
+        input="I feel calm\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("moodwave> Loading the catalog and the mood model...\n")
+    assert "Moodwave console" in result.stdout.splitlines()[1]

@@ -77,6 +77,10 @@ def test_answers_as_the_core_in_this_process_does(
     finally:
         local.close()
     assert [texts(o) for o in remote] == [texts(o) for o in expected]
+    # What the bot's /readyz and /metrics ask of it: alive, and its own process's figures.
+    assert core.alive()
+    child = core.metrics().decode()
+    assert "process_cpu_seconds_total" in child and "moodwave_checkins_sent_total" in child
     # the playlist: the same songs, each with the stored row its buttons point at
     assert [(e.title, e.position) for e in remote[1][0].entries] == [
         (e.title, e.position) for e in expected[1][0].entries

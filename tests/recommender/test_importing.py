@@ -126,16 +126,15 @@ def test_the_import_command_reports_bad_rows_and_is_idempotent(
 def test_the_import_command_refuses_unusable_input(store: Store, tmp_path: Path) -> None:
     csv_path = tmp_path / "mine.csv"
     csv_path.write_text("id,title\nx1,One\n")
-    out = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     args = _args("--source", "csv", str(csv_path), "--map", "name=title,artist=singer")
-    assert run_import(args, store, None, tmp_path, out) == 2
-    assert "its columns are: id, title" in out.getvalue()
-    out = io.StringIO()
-    assert (
-        run_import(_args("--source", "playlist", "--playlist", "x"), store, None, tmp_path, out)
-        == 2
-    )
-    assert "MOODWAVE_SPOTIFY_CLIENT_ID" in out.getvalue()
+    assert run_import(args, store, None, tmp_path, out, err=err) == 2
+    assert "its columns are: id, title" in err.getvalue()
+    assert out.getvalue() == ""  # errors go to standard error, never among the results
+    err = io.StringIO()
+    playlist = _args("--source", "playlist", "--playlist", "x")
+    assert run_import(playlist, store, None, tmp_path, out, err=err) == 2
+    assert "MOODWAVE_SPOTIFY_CLIENT_ID" in err.getvalue()
 
 
 def test_the_summary_lists_problems_and_remarks() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -231,11 +232,20 @@ def test_a_rate_limit_while_filling_resumes_the_same_playlist(world: World) -> N
 def test_a_short_retry_after_is_waited_out(world: World) -> None:
     world.login_bot()
     world.fake.fail_next("/me/playlists", 429, retry_after=2)
+    before = {o: _requests(o) for o in ("ok", "rate_limited")}
 
     published = world.spotify.publisher.publish(draft(catalog(world.fake, 4)))
 
     assert published.provider == "spotify"
     assert world.clock.sleeps == [2.0]
+    # The bot's /metrics counts every request and the 429 among them.
+    assert _requests("rate_limited") - before["rate_limited"] == 1
+    assert _requests("ok") - before["ok"] >= 2  # the playlist made, then filled
+
+
+def _requests(outcome: str) -> float:
+    value = REGISTRY.get_sample_value("moodwave_spotify_requests_total", {"outcome": outcome})
+    return value or 0.0
 
 
 def test_an_expired_access_token_is_refreshed_once(world: World) -> None:
