@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,16 @@ import pytest
 from sqlmodel import select
 
 from bot.app import ConfigurationError, build_app, open_store
-from bot.core.events import ChatKind, ChatRef, Command, Incoming, Outgoing, TextMessage, UserRef
+from bot.core.events import (
+    ChatKind,
+    ChatRef,
+    Command,
+    Incoming,
+    NotHandledNow,
+    Outgoing,
+    TextMessage,
+    UserRef,
+)
 from bot.core_host import InProcessCore
 from bot.core_process import CoreMissedDeadline, CoreProcess, CoreUnavailable
 from bot.settings import Settings
@@ -135,6 +145,24 @@ def test_a_hung_core_misses_its_deadlines_and_is_replaced(tmp_path: Path, data_d
         with contextlib.suppress(ProcessLookupError):
             os.kill(hung, signal.SIGKILL)
         core.close()
+
+
+def test_an_in_process_core_that_hangs_misses_its_deadline(tmp_path: Path, data_dir: Path) -> None:
+    """With the core in the bot's process (`MOODWAVE_CORE_PROCESS=false`) a call that hangs (here
+    a write waiting, for up to ten minutes, on another writer's lock) fails at its deadline."""
+    settings = settings_for(tmp_path, data_dir, database_statement_timeout=600)
+    core = InProcessCore(build_app(settings), deadline_s=1.0, threads=2)
+    writer = sqlite3.connect(tmp_path / "moodwave.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(NotHandledNow):
+            core.handle(event(TextMessage("calm and hopeful"), update_id="30"))
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    outs = core.handle(event(TextMessage("calm and hopeful"), update_id="31"))
+    assert outs and outs[0].entries  # the lock gone, the next update is answered
+    core.close()
 
 
 def test_a_configuration_error_in_the_core_is_reported_as_such(
