@@ -69,8 +69,8 @@ def start_bots(settings: Settings) -> Bots:
     """The core where `MOODWAVE_CORE_PROCESS` says, started and warm."""
     if not settings.core_process:
         app = build_app(settings)
-        core = InProcessCore(app, settings.core_deadline, settings.core_threads)
-        return Bots(settings, core, app.store, app.spotify)
+        local = InProcessCore(app, settings.core_deadline, settings.core_threads)
+        return Bots(settings, local, app.store, app.spotify)
     from bot.core_process import CoreProcess
 
     store = open_store(settings)  # migrated here, before the core process opens it too
