@@ -95,7 +95,7 @@ class CoreProcess:
     def handle(self, event: Incoming) -> list[Outgoing]:
         """The core's replies; blocks (adapters call it from a worker thread, as they would call
         the conversation itself) until the answer, or the deadline: `CoreMissedDeadline`."""
-        pipe = self._running()
+        pipe = self._running(self.deadline_s)  # a new core starting: wait for it, not for ever
         future = pipe.call("handle", event)
         try:
             outs: list[Outgoing] = future.result(self.deadline_s)
@@ -106,9 +106,8 @@ class CoreProcess:
                 f"the core did not answer {event.platform} update {event.update_id} "
                 f"in {self.deadline_s:g} s"
             ) from None
-        with self._lock:
-            if pipe is self._pipe:
-                self._missed = 0
+        if pipe is self._pipe:  # no lock: a new core may be starting under it for a while
+            self._missed = 0
         return outs
 
     def start_jobs(self, platform: str, send: Send) -> None:
@@ -141,7 +140,9 @@ class CoreProcess:
     def _count_miss(self, pipe: Pipe) -> None:
         """One more deadline missed; at `max_missed` in a row the child is hung: kill it (the pipe's
         reader then fails what is in flight and starts a new child)."""
-        with self._lock:
+        if not self._lock.acquire(timeout=1.0):
+            return  # a new core is starting: that child is already gone
+        try:
             if pipe is not self._pipe or self._process is None:
                 return  # that child is already gone
             self._missed += 1
@@ -149,6 +150,8 @@ class CoreProcess:
                 log.warning("the core process missed a deadline (%d in a row)", self._missed)
                 return
             process, self._missed = self._process, 0
+        finally:
+            self._lock.release()
         log.error(
             "the core process %s missed %d deadlines in a row: killing it to start a new one",
             process.pid,
@@ -166,8 +169,12 @@ class CoreProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def _running(self) -> Pipe:
-        with self._lock:
+    def _running(self, wait_s: float = -1) -> Pipe:
+        """The running child's pipe, after starting one if there is none. `wait_s`: how long to
+        wait while another thread starts one (-1: as long as it takes)."""
+        if not self._lock.acquire(timeout=wait_s):
+            raise CoreUnavailable(f"the core process is still starting after {wait_s:g} s")
+        try:
             if self._closing:
                 raise CoreUnavailable("the bot is stopping")
             if (
@@ -190,6 +197,8 @@ class CoreProcess:
             for platform in self._senders:  # a new child: its jobs start again
                 self._pipe.post("jobs", platform)
             return self._pipe
+        finally:
+            self._lock.release()
 
     def _spawn(self) -> tuple[Pipe, BaseProcess]:
         ours, theirs = self._context.Pipe()
