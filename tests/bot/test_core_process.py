@@ -113,6 +113,8 @@ def test_a_dead_core_is_replaced_and_the_next_event_answered(core: CoreProcess) 
     assert outs and outs[0].entries  # the new core answers with a playlist, from the same database
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # two cores start: minutes on a busy 2-core machine
 def test_a_hung_core_misses_its_deadlines_and_is_replaced(tmp_path: Path, data_dir: Path) -> None:
     """A core that sleeps for ever but lives (stopped, as by SIGSTOP): each call fails at its
     deadline instead of waiting for ever; after the missed deadlines in a row the core is killed
@@ -147,6 +149,8 @@ def test_a_hung_core_misses_its_deadlines_and_is_replaced(tmp_path: Path, data_d
         core.close()
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # two cores start: minutes on a busy 2-core machine
 def test_an_in_process_core_that_hangs_misses_its_deadline(tmp_path: Path, data_dir: Path) -> None:
     """With the core in the bot's process (`MOODWAVE_CORE_PROCESS=false`) a call that hangs (here
     a write waiting, for up to ten minutes, on another writer's lock) fails at its deadline."""
