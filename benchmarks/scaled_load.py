@@ -4,8 +4,15 @@ processes, Telegram webhook mode) behind a round-robin load balancer, one infere
 webhooks as Telegram does. Halfway through, one replica is SIGKILLed; the run then checks that every
 update got exactly one reply and every check-in question went out once.
 
+With `--silence-at F --silence-for S` the replicas reach PostgreSQL through a proxy that falls
+silent after that fraction of the updates was sent, for S seconds (it accepts connections and
+forwards nothing, as a stopped server or a network holding packets), and the run reports how soon
+after the database came back the bot answered again, the apologies sent, and that no update was
+lost (every update got its real reply, besides any apology).
+
     python benchmarks/scaled_load.py --data-dir ../shared/data [--updates 600] [--users 150]
         [--rate 30] [--kill-at 0.5] [--lease 10s] [--checkin-delay 20s]
+        [--silence-at 0.25 --silence-for 30] [--core-deadline 30]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 A throwaway database is created on the server and dropped afterwards. Latency runs from the fake
@@ -34,8 +41,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.core.replies import APOLOGY
 from storage import make_engine, upgrade
-from tests.deploy.cluster import LoadBalancer, Service, free_port, replica_env, wait_healthy
+from tests.deploy.cluster import (
+    LoadBalancer,
+    Service,
+    SilentProxy,
+    free_port,
+    replica_env,
+    wait_healthy,
+)
 from tests.fakes.telegram import FakeTelegram
 
 CHECKIN = "How do you feel now?"
@@ -64,6 +79,13 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=0.5, help="fraction sent before the kill")
     parser.add_argument("--lease", default="10s", help="MOODWAVE_UPDATE_LEASE of the replicas")
     parser.add_argument("--checkin-delay", default="20s")
+    parser.add_argument(
+        "--silence-at", type=float, default=0.0, help="fraction sent before the database is silent"
+    )
+    parser.add_argument("--silence-for", type=float, default=30.0, help="seconds of silence")
+    parser.add_argument(
+        "--core-deadline", default="", help="MOODWAVE_CORE_DEADLINE of the replicas (default: 30)"
+    )
     parser.add_argument(
         "--postgres",
         default=os.environ.get(
@@ -97,6 +119,14 @@ def main() -> None:
         f"{result['lost']} lost, {result['duplicated']} doubled | "
         f"{result['checkins']['questions']} asked, {result['checkins']['asked_twice']} twice |"
     )
+    if "silence" in result:
+        quiet = result["silence"]
+        print(
+            f"| database silent {args.silence_for:g} s from {int(100 * args.silence_at)}% | "
+            f"{quiet['first_answer_after_back_s']} s | {quiet['all_answered_after_back_s']} s | "
+            f"{quiet['max_latency_after_back_ms']} ms | {quiet['apologies']} | "
+            f"{result['lost']} lost, {result['duplicated']} doubled |"
+        )
 
 
 def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, Any]:
@@ -115,6 +145,14 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, An
 
     fake._methods["sendMessage"] = timed_send
     worker_port, ports = free_port(), [free_port(), free_port()]
+    proxy: SilentProxy | None = None
+    replica_database_url = database_url
+    if args.silence_at:
+        target = make_url(database_url)
+        proxy = SilentProxy(target.host or "127.0.0.1", target.port or 5432).start()
+        replica_database_url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(
+            hide_password=False
+        )
     balancer = LoadBalancer([f"http://127.0.0.1:{p}" for p in ports]).start()
     services: list[Service] = []
     try:
@@ -126,12 +164,14 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, An
             work,
         )
         services.append(worker)
-        wait_healthy(f"http://127.0.0.1:{worker_port}/healthz", worker.process, timeout=300)
+        wait_healthy(
+            f"http://127.0.0.1:{worker_port}/healthz", worker.process, timeout=900
+        )  # a busy shared machine starts slowly
         replicas = []
         for i, port in enumerate(ports):
             env = replica_env(
                 port=port,
-                database_url=database_url,
+                database_url=replica_database_url,
                 fake_telegram_url=fake.url,
                 token=fake.token,
                 webhook_url=balancer.url,
@@ -145,23 +185,33 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, An
                     "MOODWAVE_CHECKIN_DELAY": args.checkin_delay,
                     "MOODWAVE_CHECKIN_POLL_SECONDS": "1",
                     "MOODWAVE_LOG_LEVEL": "WARNING",
-                },
+                }
+                | ({"MOODWAVE_CORE_DEADLINE": args.core_deadline} if args.core_deadline else {}),
             )
             replica = Service(f"replica{i}", ["run"], env, work)
             services.append(replica)
             replicas.append(replica)
-            wait_healthy(f"http://127.0.0.1:{port}/healthz", replica.process, timeout=300)
+            wait_healthy(
+                f"http://127.0.0.1:{port}/healthz", replica.process, timeout=900
+            )  # a busy shared machine starts slowly
 
         users = [fake.create_user(f"User{i}") for i in range(args.users)]
         chats = [fake.create_private_chat(u) for u in users]
         sent_at: dict[int, list[float]] = {}
         kill_after = int(args.updates * args.kill_at) if args.kill_at else -1
         killed: str | None = None
+        silence_after = int(args.updates * args.silence_at) if proxy else -1
+        silent_from = back_at = None
         began = time.perf_counter()
         for i in range(args.updates):
             if i == kill_after:
                 replicas[0].kill()
                 killed = replicas[0].name
+            if proxy is not None and i == silence_after:
+                proxy.silence()
+                silent_from = time.perf_counter()
+                threading.Timer(args.silence_for, proxy.speak).start()
+                back_at = silent_from + args.silence_for
             due = began + i / args.rate
             time.sleep(max(0.0, due - time.perf_counter()))
             user, chat = users[i % args.users], chats[i % args.users]
@@ -173,7 +223,7 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, An
                 return sum(
                     min(
                         len(sent_at[c]),
-                        len([1 for _, t in replied_at.get(c, []) if CHECKIN not in t]),
+                        len([1 for _, t in replied_at.get(c, []) if real_reply(t)]),
                     )
                     for c in sent_at
                 )
@@ -189,16 +239,39 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, An
             service.stop()
         balancer.stop()
         fake.stop()
+        if proxy is not None:
+            proxy.stop()
 
     latencies: list[float] = []
     lost = duplicated = 0
     questions: dict[int, int] = {}
     for chat_id, sends in sent_at.items():
-        replies = [t for t, body in replied_at.get(chat_id, []) if CHECKIN not in body]
+        replies = [t for t, body in replied_at.get(chat_id, []) if real_reply(body)]
         questions[chat_id] = sum(1 for _, body in replied_at.get(chat_id, []) if CHECKIN in body)
         lost += max(0, len(sends) - len(replies))
         duplicated += max(0, len(replies) - len(sends))
         latencies += [r - s for s, r in zip(sends, replies, strict=False)]
+    silence: dict[str, Any] = {}
+    if back_at is not None:
+        pairs = [
+            (s, r)
+            for chat_id, sends in sent_at.items()
+            for s, r in zip(
+                sends,
+                [t for t, body in replied_at.get(chat_id, []) if real_reply(body)],
+                strict=False,
+            )
+        ]
+        after = sorted(r for _, r in pairs if r > back_at)
+        offered_after = [r - s for s, r in pairs if s > back_at]
+        silence = {
+            "silent_from_s": round(silent_from - began, 1) if silent_from else None,
+            "silent_for_s": args.silence_for,
+            "first_answer_after_back_s": round(after[0] - back_at, 1) if after else None,
+            "all_answered_after_back_s": round(max(0.0, last_reply - back_at), 1),
+            "max_latency_after_back_ms": round(1000 * max(offered_after, default=0.0)),
+            "apologies": sum(1 for r in replied_at.values() for _, body in r if APOLOGY in body),
+        }
     latencies.sort()
     return {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), no GPU, "
@@ -218,7 +291,12 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, An
         "balancer": {"answered": dict(balancer.forwarded), "dropped": dict(balancer.failed)},
         "violations": len(fake.violations),
         "_questions": questions,
-    }
+    } | ({"silence": silence} if silence else {})
+
+
+def real_reply(body: str) -> bool:
+    """A reply to an update: not a check-in question, nor the apology of an update handed back."""
+    return CHECKIN not in body and APOLOGY not in body
 
 
 def checkin_counts(engine: Any, questions: dict[int, int]) -> dict[str, int]:

@@ -52,7 +52,7 @@ from recommender.spotify import (
     SpotifyServices,
     build_spotify,
 )
-from storage import Store, is_up_to_date, make_engine, upgrade
+from storage import DatabaseTimeouts, Store, is_up_to_date, make_engine, upgrade
 
 if TYPE_CHECKING:
     from nlp.text_model import TextMoodModel
@@ -82,7 +82,7 @@ def open_store(settings: Settings, claimer: str | None = None) -> Store:
     """The database, migrated. SQLite (one bot owns it) is upgraded in place; a shared server
     database is upgraded by the operator (`moodwave db upgrade`) so replicas never race on it.
     `claimer`: the identity in the update claims (default: this process)."""
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url, timeouts=database_timeouts(settings))
     if engine.dialect.name == "sqlite":
         upgrade(engine)
     elif not is_up_to_date(engine):
@@ -90,6 +90,14 @@ def open_store(settings: Settings, claimer: str | None = None) -> Store:
             "The database schema is not up to date. Run `moodwave db upgrade` once, then start again."
         )
     return Store(engine, settings.update_lease, claimer)
+
+
+def database_timeouts(settings: Settings) -> DatabaseTimeouts:
+    """The bot's limits on the database: a connect, and one statement (0: none)."""
+    return DatabaseTimeouts(
+        connect_s=settings.database_connect_timeout,
+        statement_s=settings.database_statement_timeout or None,
+    )
 
 
 def build_estimator(settings: Settings) -> MoodEstimator:

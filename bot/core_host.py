@@ -7,11 +7,13 @@ to one of its chats.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import Moodwave
 from bot.checkins import CheckInJob, Job, MixJob, PruneJob, start_scheduler
-from bot.core.events import Incoming, Outgoing, Send
+from bot.core.events import Incoming, NotHandledNow, Outgoing, Send
 
 
 def start_jobs(app: Moodwave, platform: str, send: Send) -> BackgroundScheduler:
@@ -36,14 +38,32 @@ def start_jobs(app: Moodwave, platform: str, send: Send) -> BackgroundScheduler:
 
 class InProcessCore:
     """The core in the bot's process: the event loop and the core share one interpreter (and its
-    GIL). Used with `MOODWAVE_CORE_PROCESS=false`, and by tests that drive the adapters."""
+    GIL). Used with `MOODWAVE_CORE_PROCESS=false`, and by tests that drive the adapters.
 
-    def __init__(self, app: Moodwave) -> None:
+    With a deadline, events are answered on `threads` threads of its own and a call that takes
+    longer raises `NotHandledNow` (the update is handed back); its thread cannot be stopped, so it
+    stays busy until the call ends (the database timeouts bound that)."""
+
+    def __init__(self, app: Moodwave, deadline_s: float | None = None, threads: int = 4) -> None:
         self.app = app
+        self.deadline_s = deadline_s
+        self.workers = (
+            ThreadPoolExecutor(threads, thread_name_prefix="moodwave-core") if deadline_s else None
+        )
         self.schedulers: list[BackgroundScheduler] = []
 
     def handle(self, event: Incoming) -> list[Outgoing]:
-        return self.app.conversation.handle(event)
+        if self.workers is None:
+            return self.app.conversation.handle(event)
+        future = self.workers.submit(self.app.conversation.handle, event)
+        try:
+            return future.result(self.deadline_s)
+        except TimeoutError:
+            future.cancel()  # not started yet: it never will
+            raise NotHandledNow(
+                f"the core did not answer {event.platform} update {event.update_id} "
+                f"in {self.deadline_s:g} s"
+            ) from None
 
     def start_jobs(self, platform: str, send: Send) -> None:
         self.schedulers.append(start_jobs(self.app, platform, send))
@@ -59,4 +79,6 @@ class InProcessCore:
     def close(self) -> None:
         for scheduler in self.schedulers:
             scheduler.shutdown(wait=False)
+        if self.workers is not None:
+            self.workers.shutdown(wait=False, cancel_futures=True)
         self.app.close()

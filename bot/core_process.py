@@ -19,6 +19,7 @@ lives in one place. They talk over a `multiprocessing` pipe in pickled tuples:
     child -> parent   ("ready",) / ("failed", kind, message)   once, after start-up
                       ("result", id, [Outgoing, ...])
                       ("error", id, message)          the event could not be answered
+                      ("later", id, message)          the database did not answer: hand it back
                       ("send", id, platform, chat, Outgoing)   a check-in question, a group
                                                       playlist or a notice, sent by the parent
 
@@ -26,31 +27,35 @@ A message the child asks the parent to send is answered with whether it went, so
 question failed stays claimed and is retried, as in one process. Both sides record update claims
 under the parent's claimer identity, so the parent finishes the claims the child took.
 
-If the child dies, every call in flight fails with `CoreUnavailable` (the adapter apologises, as
-for any error) and the next call starts a new child, which restarts the jobs. If the parent dies,
-the child reads the end of the pipe and stops.
+If the child dies, every call in flight fails with `CoreUnavailable` (the adapter apologises and
+hands the update back for a redelivery) and the next call starts a new child, which restarts the
+jobs. If the parent dies, the child reads the end of the pipe and stops.
+
+Every call has a deadline (`MOODWAVE_CORE_DEADLINE`): past it the call fails with `CoreMissedDeadline`
+(handed back the same way) and its late answer, if any, is dropped. A child that misses
+`MOODWAVE_CORE_MISSED_DEADLINES` deadlines in a row is hung, though alive (stuck on a database that
+accepts packets and never answers, say): it is killed, and replaced as a dead one is.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import multiprocessing
 import signal
 import sys
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import ConfigurationError, build_app, settle_heap
-from bot.core.events import Incoming, Outgoing, Send
+from bot.core.events import Incoming, NotHandledNow, Outgoing, Send
 from bot.core_host import start_jobs
+from bot.core_pipe import CoreUnavailable, Pipe
 from bot.metrics import core_exposition
 from bot.settings import Settings
 
@@ -66,59 +71,8 @@ DELIVERY_TIMEOUT_S = 90.0  # a send waits at most this for the parent (the adapt
 METRICS_TIMEOUT_S = 5.0
 
 
-class CoreUnavailable(RuntimeError):
-    """The core process is not running (it died, or could not start)."""
-
-
-class _Pipe:
-    """One end of the pipe: sends from any thread, one at a time; calls that wait for an answer."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self._send_lock = threading.Lock()
-        self._ids = itertools.count()
-        self._waiting: dict[int, Future[Any]] = {}
-        self._lock = threading.Lock()
-        self.closed = False
-
-    def post(self, *message: Any) -> None:
-        with self._send_lock:
-            self.connection.send(message)
-
-    def call(self, kind: str, *args: Any) -> Future[Any]:
-        """Send (kind, id, *args); the future is settled by `settle` when the answer comes."""
-        future: Future[Any] = Future()
-        with self._lock:
-            if self.closed:
-                raise CoreUnavailable("the other process has gone")
-            call_id = next(self._ids)
-            self._waiting[call_id] = future
-        try:
-            self.post(kind, call_id, *args)
-        except (OSError, ValueError) as exc:
-            with self._lock:
-                self._waiting.pop(call_id, None)
-            raise CoreUnavailable("the other process has gone") from exc
-        return future
-
-    def settle(self, call_id: int, result: Any = None, error: BaseException | None = None) -> None:
-        with self._lock:
-            future = self._waiting.pop(call_id, None)
-        if future is None:
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-
-    def close(self, error: BaseException) -> None:
-        """The other side has gone: fail everything still waiting for it."""
-        with self._lock:
-            self.closed = True
-            waiting, self._waiting = self._waiting, {}
-        for future in waiting.values():
-            future.set_exception(error)
-        self.connection.close()
+class CoreMissedDeadline(CoreUnavailable):
+    """The core process did not answer an event within the deadline."""
 
 
 class CoreProcess:
@@ -128,10 +82,13 @@ class CoreProcess:
         self.settings = settings
         self.claimer = claimer
         self.start_timeout_s = start_timeout_s
+        self.deadline_s = settings.core_deadline
+        self.max_missed = settings.core_missed_deadlines
+        self._missed = 0  # deadlines the current child missed in a row
         self._context = multiprocessing.get_context("spawn")  # no forked threads or torch state
         self._lock = threading.Lock()  # one start at a time
         self._process: BaseProcess | None = None
-        self._pipe: _Pipe | None = None
+        self._pipe: Pipe | None = None
         self._senders: dict[str, Send] = {}
         self._deliveries = ThreadPoolExecutor(4, thread_name_prefix="moodwave-deliver")
         self._closing = False
@@ -140,8 +97,20 @@ class CoreProcess:
 
     def handle(self, event: Incoming) -> list[Outgoing]:
         """The core's replies; blocks (adapters call it from a worker thread, as they would call
-        the conversation itself)."""
-        outs: list[Outgoing] = self._running().call("handle", event).result()
+        the conversation itself) until the answer, or the deadline: `CoreMissedDeadline`."""
+        pipe = self._running(self.deadline_s)  # a new core starting: wait for it, not for ever
+        future = pipe.call("handle", event)
+        try:
+            outs: list[Outgoing] = future.result(self.deadline_s)
+        except TimeoutError:
+            pipe.forget(future)
+            self._count_miss(pipe)
+            raise CoreMissedDeadline(
+                f"the core did not answer {event.platform} update {event.update_id} "
+                f"in {self.deadline_s:g} s"
+            ) from None
+        if pipe is self._pipe:  # no lock: a new core may be starting under it for a while
+            self._missed = 0
         return outs
 
     def start_jobs(self, platform: str, send: Send) -> None:
@@ -191,6 +160,28 @@ class CoreProcess:
             pipe.close(CoreUnavailable("the bot is stopping"))
         self._deliveries.shutdown(wait=False, cancel_futures=True)
 
+    def _count_miss(self, pipe: Pipe) -> None:
+        """One more deadline missed; at `max_missed` in a row the child is hung: kill it (the pipe's
+        reader then fails what is in flight and starts a new child)."""
+        if not self._lock.acquire(timeout=1.0):
+            return  # a new core is starting: that child is already gone
+        try:
+            if pipe is not self._pipe or self._process is None:
+                return  # that child is already gone
+            self._missed += 1
+            if self._missed < self.max_missed:
+                log.warning("the core process missed a deadline (%d in a row)", self._missed)
+                return
+            process, self._missed = self._process, 0
+        finally:
+            self._lock.release()
+        log.error(
+            "the core process %s missed %d deadlines in a row: killing it to start a new one",
+            process.pid,
+            self.max_missed,
+        )
+        process.kill()
+
     # -- running the child ------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -201,8 +192,12 @@ class CoreProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def _running(self) -> _Pipe:
-        with self._lock:
+    def _running(self, wait_s: float = -1) -> Pipe:
+        """The running child's pipe, after starting one if there is none. `wait_s`: how long to
+        wait while another thread starts one (-1: as long as it takes)."""
+        if not self._lock.acquire(timeout=wait_s):
+            raise CoreUnavailable(f"the core process is still starting after {wait_s:g} s")
+        try:
             if self._closing:
                 raise CoreUnavailable("the bot is stopping")
             if (
@@ -225,8 +220,10 @@ class CoreProcess:
             for platform in self._senders:  # a new child: its jobs start again
                 self._pipe.post("jobs", platform)
             return self._pipe
+        finally:
+            self._lock.release()
 
-    def _spawn(self) -> tuple[_Pipe, BaseProcess]:
+    def _spawn(self) -> tuple[Pipe, BaseProcess]:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
             target=serve_core,
@@ -255,14 +252,14 @@ class CoreProcess:
             ours.close()
             _, kind, message = first
             raise (ConfigurationError if kind == "configuration" else CoreUnavailable)(message)
-        pipe = _Pipe(ours)
+        pipe = Pipe(ours)
         threading.Thread(
             target=self._read, args=(pipe,), name="moodwave-core-pipe", daemon=True
         ).start()
         log.info("the core runs in process %s", process.pid)
         return pipe, process
 
-    def _read(self, pipe: _Pipe) -> None:
+    def _read(self, pipe: Pipe) -> None:
         try:
             while True:
                 message = pipe.connection.recv()
@@ -271,6 +268,8 @@ class CoreProcess:
                     pipe.settle(message[1], message[2])
                 elif kind == "error":
                     pipe.settle(message[1], error=RuntimeError(message[2]))
+                elif kind == "later":
+                    pipe.settle(message[1], error=NotHandledNow(message[2]))
                 elif kind == "send":
                     self._deliveries.submit(self._deliver, pipe, *message[1:])
         except (EOFError, OSError):
@@ -295,7 +294,7 @@ class CoreProcess:
             time.sleep(pause)
             pause = min(60.0, pause * 2)
 
-    def _deliver(self, pipe: _Pipe, call_id: int, platform: str, chat: str, out: Outgoing) -> None:
+    def _deliver(self, pipe: Pipe, call_id: int, platform: str, chat: str, out: Outgoing) -> None:
         error: str | None = None
         sender = self._senders.get(platform)
         try:
@@ -323,7 +322,7 @@ def serve_core(settings: Settings, claimer: str, connection: Connection, log_lev
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     logging.basicConfig(level=log_level, format=LOG_FORMAT, stream=sys.stderr)
-    pipe = _Pipe(connection)
+    pipe = Pipe(connection)
     try:
         app = build_app(settings, claimer)
     except ConfigurationError as exc:
@@ -344,6 +343,9 @@ def serve_core(settings: Settings, claimer: str, connection: Connection, log_lev
             pipe.post("result", call_id, outs)
         except (OSError, ValueError):
             pass  # the parent has gone: the update's claim lapses and a redelivery retries it
+        except NotHandledNow as exc:  # the database did not answer: the parent hands it back
+            with contextlib.suppress(OSError, ValueError):
+                pipe.post("later", call_id, str(exc))
         except Exception as exc:  # e.g. a reply that cannot be pickled: a bug, logged here
             log.exception(
                 "could not answer %s update %s in chat %s",

@@ -56,10 +56,9 @@ class Bots:
         self.spotify = spotify  # its account-linking callback is served by this process's web app
         self._close = close
         # The event loop's worker threads, where the adapters call the core: the core itself when
-        # it is in this process; else they only wait for its answers, one per event in flight.
-        self.core_threads = (
-            settings.core_threads if isinstance(core, InProcessCore) else WAITING_THREADS
-        )
+        # it runs in them; else they only wait for its answers, one per event in flight.
+        in_loop_threads = isinstance(core, InProcessCore) and core.workers is None
+        self.core_threads = settings.core_threads if in_loop_threads else WAITING_THREADS
 
     def adapters(self) -> list[ChatAdapter]:
         adapters = [
@@ -80,7 +79,8 @@ def start_bots(settings: Settings) -> Bots:
     """The core where `MOODWAVE_CORE_PROCESS` says, started and warm."""
     if not settings.core_process:
         app = build_app(settings)
-        return Bots(settings, InProcessCore(app), app.store, app.spotify)
+        local = InProcessCore(app, settings.core_deadline, settings.core_threads)
+        return Bots(settings, local, app.store, app.spotify)
     from bot.core_process import CoreProcess
 
     store = open_store(settings)  # migrated here, before the core process opens it too

@@ -105,6 +105,16 @@ class Settings(BaseSettings):
     # the bots' event loop, so the two run Python on two cores at once instead of taking turns on
     # one interpreter's lock (bot.core_process). False: everything in one process.
     core_process: bool = True
+    # Every event handed to the core has this long (seconds) to be answered; past it the person
+    # gets the apology and the update is handed back for a redelivery. A core process that misses
+    # `core_missed_deadlines` deadlines in a row (hung, but alive) is replaced by a new one.
+    core_deadline: float = Field(default=30.0, gt=0)
+    core_missed_deadlines: int = Field(default=3, ge=1)
+    # Nothing waits on the database for ever: a connection opens within this (seconds) or fails.
+    database_connect_timeout: float = Field(default=10.0, gt=0)
+    # One statement's limit in seconds: PostgreSQL's statement_timeout; on SQLite the busy
+    # timeout (how long a write waits for another connection's lock). 0: no limit.
+    database_statement_timeout: float = Field(default=10.0, ge=0)
 
     checkin_delay: timedelta = timedelta(hours=1)
     checkin_answer_window: timedelta = timedelta(hours=12)

@@ -48,7 +48,8 @@ def telegram_webhook_routes(
     retry_after_s: int = 5,
 ) -> list[BaseRoute]:
     """`update_state(update_id)` says where the update's claim stands after this replica handled
-    it ("busy" or "stale": another replica holds it, so Telegram is asked to retry)."""
+    it ("busy" or "stale": another replica holds it, so Telegram is asked to retry; "retry": this
+    replica could not handle it now and handed it back, so it is asked to retry too)."""
 
     async def webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -62,6 +63,12 @@ def telegram_webhook_routes(
         await telegram.update_processor.process_update(update, telegram.process_update(update))
         if update_state is not None:
             state = await asyncio.to_thread(update_state, str(update.update_id))
+            if state == "retry":
+                return JSONResponse(
+                    {"error": "this update could not be handled now"},
+                    status_code=503,
+                    headers={"Retry-After": str(retry_after_s)},
+                )
             if state in ("busy", "stale"):
                 log.info("update %s is held by another replica: retry later", update.update_id)
                 return JSONResponse(

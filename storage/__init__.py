@@ -2,7 +2,7 @@
 per aggregate for callers to depend on. No business rules."""
 
 from storage.checkins import CheckInStore, DueCheckIn
-from storage.engine import make_engine, reachable
+from storage.engine import DatabaseTimeouts, database_unavailable, make_engine, reachable
 from storage.migrate import downgrade, is_up_to_date, upgrade
 from storage.mixes import DueMix, MixMood, MixStore
 from storage.moods import MoodStore, NewMood
@@ -19,6 +19,7 @@ from storage.store import Store, UpdateStore
 
 __all__ = [
     "CheckInStore",
+    "DatabaseTimeouts",
     "DueCheckIn",
     "DueMix",
     "MixMood",
@@ -34,6 +35,7 @@ __all__ = [
     "SongStore",
     "Store",
     "UpdateStore",
+    "database_unavailable",
     "downgrade",
     "is_up_to_date",
     "make_engine",

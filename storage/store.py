@@ -47,6 +47,8 @@ class UpdateStore(Protocol):
 
     def finish_update(self, platform: str, update_id: str) -> bool: ...
 
+    def release_update(self, platform: str, update_id: str) -> bool: ...
+
     def prune_updates(self, platform: str, before: datetime) -> int: ...
 
     def update_state(self, platform: str, update_id: str) -> updates.UpdateState: ...
@@ -74,6 +76,10 @@ class Store(People, Moods, Songs, Recommendations, CheckIns, Mixes):
     def finish_update(self, platform: str, update_id: str) -> bool:
         """The replies of a claimed update were sent: redeliveries are dropped from now on."""
         return updates.finish(self.engine, platform, update_id, self.claimer)
+
+    def release_update(self, platform: str, update_id: str) -> bool:
+        """The update could not be handled now: its next delivery is handled at once."""
+        return updates.release(self.engine, platform, update_id, self.claimer)
 
     def prune_updates(self, platform: str, before: datetime) -> int:
         return updates.prune(self.engine, platform, before)

@@ -11,6 +11,8 @@ another replica. The claim makes that safe:
   on `claimed_at`, so one taker wins) and handles it.
 - `finish`: after the replies are sent, the claimer marks the row "done"; later redeliveries are
   dropped for good. Only the claim's holder can finish it.
+- `release`: a claimer that could not handle the update now (its core or the database missed a
+  deadline) gives the claim up, and the next delivery handles it at once.
 - `prune`: claims older than any redelivery (Telegram keeps an undelivered update for 24 hours) are
   deleted, so the table does not grow for ever.
 - `state`: what a receiver should answer Telegram: "busy" (someone else's live claim: ask Telegram
@@ -93,6 +95,23 @@ def finish(engine: Engine, platform: str, update_id: str, claimer: str) -> bool:
         )
         s.commit()
         return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def release(engine: Engine, platform: str, update_id: str, claimer: str) -> bool:
+    """Give up this claimer's unfinished claim (the update could not be handled now: the core or
+    the database did not answer in time), so that the next delivery handles it at once instead of
+    after the lease. False when the claim is not this claimer's, or is done."""
+    with Session(engine) as s:
+        gone = s.execute(
+            delete(ProcessedUpdate).where(
+                col(ProcessedUpdate.platform) == platform,
+                col(ProcessedUpdate.update_id) == update_id,
+                col(ProcessedUpdate.status) == "processing",
+                col(ProcessedUpdate.claimed_by) == claimer,
+            )
+        )
+        s.commit()
+        return bool(gone.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def state(

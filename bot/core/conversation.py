@@ -24,6 +24,7 @@ from bot.core.events import (
     ChatKind,
     Command,
     Incoming,
+    NotHandledNow,
     Outgoing,
     ReactionPress,
     TextMessage,
@@ -40,7 +41,7 @@ from bot.core.study import StudyArms
 from nlp import Mood, MoodEstimator
 from nlp.voice import VoiceRejected
 from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher
-from storage import DueCheckIn, DueMix, Store
+from storage import DueCheckIn, DueMix, Store, database_unavailable
 from storage.models import utcnow
 
 if TYPE_CHECKING:
@@ -108,10 +109,20 @@ class Conversation:
     # -- entry point ---------------------------------------------------------------------------
 
     def handle(self, event: Incoming) -> list[Outgoing]:
-        """Never raises: an error in one event costs that event an apology, not the bot."""
+        """Never raises: an error in one event costs that event an apology, not the bot. But an
+        update that met an unavailable database (a timeout, a lost connection) raises
+        `NotHandledNow`, so that its adapter hands it back for a redelivery."""
         try:
             return self._handle(event)
-        except Exception:
+        except Exception as exc:
+            if event.update_id is not None and database_unavailable(exc):
+                log.warning(
+                    "the database did not answer for %s update %s: handing it back (%s)",
+                    event.platform,
+                    event.update_id,
+                    type(exc.__cause__ or exc).__name__,
+                )
+                raise NotHandledNow("the database did not answer") from exc
             log.exception(
                 "failed to handle %s event from %s chat %s",
                 type(event.payload).__name__,

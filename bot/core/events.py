@@ -101,9 +101,17 @@ class Outgoing:
     meta: dict[str, str] = field(default_factory=dict)
 
 
+class NotHandledNow(RuntimeError):
+    """The core could not handle an update now: it missed its deadline, it died, or the database
+    did not answer. Nothing of the update was finished: the adapter apologises and hands the update
+    back (its claim released, the webhook answered 503), so its redelivery is handled."""
+
+
 class Core(Protocol):
     """What an adapter hands each event to: the conversation, in the bot's process or in a process
-    of its own (`bot.core_process`). Never raises for a bad event: the reply is then an apology."""
+    of its own (`bot.core_process`). Never raises for a bad event: the reply is then an apology.
+    Raises `NotHandledNow` for an update (an event with an update id) that could not be handled
+    now and can be delivered again."""
 
     def handle(self, event: Incoming) -> list[Outgoing]: ...
 

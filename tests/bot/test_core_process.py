@@ -4,8 +4,10 @@ and `moodwave run` end to end (long polling, SQLite) with a check-in answered th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +16,18 @@ import pytest
 from sqlmodel import select
 
 from bot.app import ConfigurationError, build_app, open_store
-from bot.core.events import ChatKind, ChatRef, Command, Incoming, Outgoing, TextMessage, UserRef
+from bot.core.events import (
+    ChatKind,
+    ChatRef,
+    Command,
+    Incoming,
+    NotHandledNow,
+    Outgoing,
+    TextMessage,
+    UserRef,
+)
 from bot.core_host import InProcessCore
-from bot.core_process import CoreProcess, CoreUnavailable
+from bot.core_process import CoreMissedDeadline, CoreProcess, CoreUnavailable
 from bot.settings import Settings
 from storage.models import CheckIn
 from tests.deploy.cluster import Service, child_pids
@@ -104,6 +115,62 @@ def test_a_dead_core_is_replaced_and_the_next_event_answered(core: CoreProcess) 
         pytest.fail("the core process was not replaced")
     assert core.pid not in (None, first)
     assert outs and outs[0].entries  # the new core answers with a playlist, from the same database
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # two cores start: minutes on a busy 2-core machine
+def test_a_hung_core_misses_its_deadlines_and_is_replaced(tmp_path: Path, data_dir: Path) -> None:
+    """A core that sleeps for ever but lives (stopped, as by SIGSTOP): each call fails at its
+    deadline instead of waiting for ever; after the missed deadlines in a row the core is killed
+    and a new one answers the updates that were handed back."""
+    settings = settings_for(tmp_path, data_dir, core_deadline=3.0, core_missed_deadlines=2)
+    core = CoreProcess(settings, open_store(settings).claimer)
+    core.start()
+    try:
+        core.handle(event(Command("start")))
+        hung = core.pid
+        assert hung is not None
+        os.kill(hung, signal.SIGSTOP)
+        for update_id in ("20", "21"):
+            with pytest.raises(CoreMissedDeadline):
+                core.handle(event(TextMessage("calm and hopeful"), update_id=update_id))
+        deadline = time.monotonic() + 120
+        answers: dict[str, list[Outgoing]] = {}
+        while len(answers) < 2 and time.monotonic() < deadline:
+            for update_id in ("20", "21"):  # the redeliveries of the two handed back
+                if update_id not in answers:
+                    try:
+                        answers[update_id] = core.handle(
+                            event(TextMessage("calm and hopeful"), update_id=update_id)
+                        )
+                    except CoreUnavailable:  # the old core's end is still being seen
+                        time.sleep(0.2)
+        assert core.pid not in (None, hung)
+        assert all(outs and outs[0].entries for outs in answers.values()), answers
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(hung, signal.SIGKILL)
+        core.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # two cores start: minutes on a busy 2-core machine
+def test_an_in_process_core_that_hangs_misses_its_deadline(tmp_path: Path, data_dir: Path) -> None:
+    """With the core in the bot's process (`MOODWAVE_CORE_PROCESS=false`) a call that hangs (here
+    a write waiting, for up to ten minutes, on another writer's lock) fails at its deadline."""
+    settings = settings_for(tmp_path, data_dir, database_statement_timeout=600)
+    core = InProcessCore(build_app(settings), deadline_s=1.0, threads=2)
+    writer = sqlite3.connect(tmp_path / "moodwave.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(NotHandledNow):
+            core.handle(event(TextMessage("calm and hopeful"), update_id="30"))
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    outs = core.handle(event(TextMessage("calm and hopeful"), update_id="31"))
+    assert outs and outs[0].entries  # the lock gone, the next update is answered
+    core.close()
 
 
 def test_a_configuration_error_in_the_core_is_reported_as_such(

@@ -10,6 +10,7 @@ a request it already received answers 502, and Telegram delivers the update agai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import signal
@@ -214,3 +215,77 @@ class LoadBalancer:
                 self.failed[backend] += 1
                 return web.Response(status=502, text="the replica dropped the request")
         return web.Response(status=502, text="no replica is reachable")
+
+
+class SilentProxy:
+    """A TCP proxy on 127.0.0.1 in front of a server (PostgreSQL), that can be made silent: while
+    silent it forwards nothing either way and opens no new upstream connection, though it keeps
+    accepting connections (as a stopped or wedged server whose kernel still answers, or a network
+    that holds packets). When it speaks again, what was held goes through."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stop: asyncio.Event | None = None
+        self._speaking: asyncio.Event | None = None
+
+    def start(self) -> SilentProxy:
+        ready = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve(ready)), daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the proxy did not start")
+        return self
+
+    def silence(self) -> None:
+        assert self._loop is not None and self._speaking is not None
+        self._loop.call_soon_threadsafe(self._speaking.clear)
+
+    def speak(self) -> None:
+        assert self._loop is not None and self._speaking is not None
+        self._loop.call_soon_threadsafe(self._speaking.set)
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    async def _serve(self, ready: threading.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop, self._speaking = asyncio.Event(), asyncio.Event()
+        self._speaking.set()
+        server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        ready.set()
+        async with server:
+            await self._stop.wait()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        assert self._speaking is not None
+        await self._speaking.wait()
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        with contextlib.suppress(asyncio.CancelledError):  # the proxy is stopping
+            await asyncio.gather(
+                self._pump(reader, up_writer), self._pump(up_reader, writer), return_exceptions=True
+            )
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        assert self._speaking is not None
+        try:
+            while True:
+                await self._speaking.wait()
+                data = await reader.read(65536)
+                if not data:
+                    break
+                await self._speaking.wait()  # read just as it fell silent: held until it speaks
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()

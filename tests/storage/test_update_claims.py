@@ -71,3 +71,21 @@ def test_old_claims_are_pruned_by_the_job_once_an_hour(database_url: str) -> Non
     now[0] += timedelta(days=8)  # eight days on, claim 3 is old too
     assert job.run_once() == 1
     assert job.run_once() == 0  # not again within the hour
+
+
+def test_a_released_claim_is_handled_at_its_next_delivery(database_url: str) -> None:
+    """An update the core could not handle now is handed back: its claim goes, so its redelivery
+    is handled at once rather than dropped until the lease lapses. Only the holder releases, and a
+    done update stays done."""
+    engine = make_engine(database_url)
+    first, second = Store(engine), Store(engine)
+    assert first.claim_update("telegram", "8")
+    assert not first.claim_update("telegram", "8")  # a redelivery while claimed: dropped
+    assert not second.release_update("telegram", "8")  # not its claim
+    assert first.release_update("telegram", "8")
+    assert first.update_state("telegram", "8") == "absent"
+    assert second.claim_update("telegram", "8")  # the redelivery, on any replica, is handled
+    assert second.finish_update("telegram", "8")
+    assert not second.release_update("telegram", "8")  # done is final
+    assert first.update_state("telegram", "8") == "done"
+    engine.dispose()

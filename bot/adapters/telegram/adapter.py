@@ -29,12 +29,14 @@ from telegram.ext import (
 )
 
 from bot.adapters.base import ChatAdapter, CoreHost, jobs_when_ready
+from bot.adapters.telegram.handback import HandBacks
 from bot.adapters.telegram.messages import PLATFORM, incoming, keyboard, render_text
 from bot.adapters.telegram.ordering import ChatOrderedUpdateProcessor
 from bot.core import replies
 from bot.core.events import (
     Command,
     Core,
+    NotHandledNow,
     Outgoing,
     Payload,
     TextMessage,
@@ -74,12 +76,16 @@ class TelegramAdapter(ChatAdapter):
         on_ready: Callable[[], None] | None = None,
         finish_update: Callable[[str], object] | None = None,
         paid_broadcast: bool = False,
+        release_update: Callable[[str], bool] | None = None,
+        update_lease_s: float = 60.0,
     ) -> None:
         super().__init__(core, on_ready)
         # Replies carry allow_paid_broadcast: Telegram's 30 messages a second become 1000 (paid).
         self.paid_broadcast = paid_broadcast
         self.migrate_chat = migrate_chat
         self.finish_update = finish_update  # e.g. mark the update's claim done (replicas)
+        # Updates the core could not handle now: apologised for once, handed back for a redelivery.
+        self.hand_backs = HandBacks(release_update, update_lease_s)
         self.application: Application | None = None
         self.webhook: Webhook | None = None  # None: long polling
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -94,6 +100,8 @@ class TelegramAdapter(ChatAdapter):
             lambda old, new: store.migrate_chat(PLATFORM, old, new),
             finish_update=lambda update_id: store.finish_update(PLATFORM, update_id),
             paid_broadcast=settings.telegram_paid_broadcast,
+            release_update=lambda update_id: store.release_update(PLATFORM, update_id),
+            update_lease_s=settings.update_lease.total_seconds(),
         )
         adapter.on_ready = jobs_when_ready(host, adapter)
         api = settings.telegram_api_url.rstrip("/")
@@ -106,7 +114,9 @@ class TelegramAdapter(ChatAdapter):
             adapter.webhook = Webhook(
                 settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH,
                 webhook_secret(settings),
-                lambda update_id: store.update_state(PLATFORM, update_id),
+                adapter.hand_backs.webhook_state(
+                    lambda update_id: store.update_state(PLATFORM, update_id)
+                ),
                 retry_after_s=max(1, math.ceil(settings.update_lease.total_seconds() / 4)),
             )
         return adapter
@@ -236,10 +246,20 @@ class TelegramAdapter(ChatAdapter):
     async def on_handled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every handler of the update ran (its replies, or an apology, were sent)."""
         assert self.finish_update is not None
+        update_id = str(update.update_id)
+        if self.hand_backs.pending(update_id):  # not handled: its redelivery is
+            requeue = None if self.webhook or not self.application else self._requeue
+            await self.hand_backs.hand_back(update, requeue)
+            return
+        self.hand_backs.finished(update_id)
         try:
-            await asyncio.to_thread(self.finish_update, str(update.update_id))
+            await asyncio.to_thread(self.finish_update, update_id)
         except Exception:  # the lease runs out and a redelivery handles the update again
             log.exception("could not mark Telegram update %s handled", update.update_id)
+
+    def _requeue(self, update: Update) -> None:
+        assert self.application is not None
+        self.application.update_queue.put_nowait(update)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
@@ -251,6 +271,12 @@ class TelegramAdapter(ChatAdapter):
             context.error,
             exc_info=context.error,
         )
+        if (
+            isinstance(context.error, NotHandledNow)
+            and update_id is not None
+            and not self.hand_backs.first_apology(str(update_id))
+        ):
+            return  # apologised for at its first try; a redelivery failed again
         if chat is not None:
             try:
                 await self._send(chat.id, Outgoing(replies.APOLOGY))
@@ -268,7 +294,11 @@ class TelegramAdapter(ChatAdapter):
         event = incoming(update, payload)
         if event is None:
             return []
-        return await asyncio.to_thread(self.core.handle, event)
+        try:
+            return await asyncio.to_thread(self.core.handle, event)
+        except NotHandledNow:
+            self.hand_backs.failed(str(update.update_id))  # on_handled hands it back
+            raise
 
     # -- replies out ---------------------------------------------------------------------------
 
