@@ -39,13 +39,16 @@ def redis_url() -> str:
     url = os.environ.get("MOODWAVE_TEST_REDIS_URL", DEFAULT_REDIS)
     from redis import Redis
 
+    client = Redis.from_url(url, socket_connect_timeout=5)
     try:
-        Redis.from_url(url, socket_connect_timeout=5).ping()
+        client.ping()
     except Exception as error:
         pytest.fail(
             f"Redis at {url} cannot be reached ({error!r}): start one, point "
             "MOODWAVE_TEST_REDIS_URL at one, or set MOODWAVE_TEST_REDIS=skip."
         )
+    finally:
+        client.close()
     return url
 
 
