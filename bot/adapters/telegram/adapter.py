@@ -261,11 +261,7 @@ class TelegramAdapter(ChatAdapter):
 
     async def _dispatch(self, update: Update, payload: Payload) -> None:
         chat = update.effective_chat
-        # A mood to read and a playlist to build (a text, or /fix) show "typing..." meanwhile.
-        slow = isinstance(payload, TextMessage) or (
-            isinstance(payload, Command) and payload.name == "fix"
-        )
-        async with self.typing(chat.id if chat is not None and slow else None):
+        async with self.typing(chat.id if chat is not None and builds_playlist(payload) else None):
             outs = await self._handle(update, payload)
         if chat is not None:
             for out in outs:
@@ -323,6 +319,13 @@ class TelegramAdapter(ChatAdapter):
             raise RuntimeError("the Telegram bot is not running yet")
         future = asyncio.run_coroutine_threadsafe(self._send(chat_external_id, out), self._loop)
         future.result(timeout=60)
+
+
+def builds_playlist(payload: Payload) -> bool:
+    """A mood to read and a playlist to build (a text, or a /fix), so "typing..." meanwhile."""
+    return isinstance(payload, TextMessage) or (
+        isinstance(payload, Command) and payload.name == "fix"
+    )
 
 
 @dataclass(frozen=True)
