@@ -14,6 +14,12 @@ lost (every update got its real reply, besides any apology).
         [--rate 30] [--kill-at 0.5] [--lease 10s] [--checkin-delay 20s]
         [--silence-at 0.25 --silence-for 30] [--core-deadline 30]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+        [--groups 4] [--redis redis://127.0.0.1:6379/0]
+
+Telegram's sending limits: the fake answers 429 past 30 messages a second and 20 a minute in a group,
+and the run counts them (`throttled_429`). `--groups N` puts the users in N group chats (each update
+is a message in its user's group), so the replies meet the group limit; `--redis URL` has the
+replicas share the limits through Redis (MOODWAVE_REDIS_URL) instead of keeping them each alone.
 
 A throwaway database is created on the server and dropped afterwards. Latency runs from the fake
 queueing an update to the bot's reply reaching sendMessage; a chat's replies are matched to its
@@ -27,12 +33,14 @@ import argparse
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +61,7 @@ from tests.deploy.cluster import (
 )
 from tests.fakes.telegram import FakeTelegram
 
-CHECKIN = "How do you feel now?"
+CHECKIN = "how do you feel now?"  # in groups after the person's name: "Ann, how do you ..."
 MOODS = [
     "I feel so happy today",
     "tired and a bit sad",
@@ -79,6 +87,8 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=0.5, help="fraction sent before the kill")
     parser.add_argument("--lease", default="10s", help="MOODWAVE_UPDATE_LEASE of the replicas")
     parser.add_argument("--checkin-delay", default="20s")
+    parser.add_argument("--groups", type=int, default=0, help="users in this many group chats")
+    parser.add_argument("--redis", default="", help="MOODWAVE_REDIS_URL of the replicas")
     parser.add_argument(
         "--silence-at", type=float, default=0.0, help="fraction sent before the database is silent"
     )
@@ -127,10 +137,19 @@ def main() -> None:
             f"{quiet['max_latency_after_back_ms']} ms | {quiet['apologies']} | "
             f"{result['lost']} lost, {result['duplicated']} doubled |"
         )
+    if args.groups:
+        print(
+            f"| {args.updates} updates in {args.groups} groups, {args.rate:g}/s offered | "
+            f"{'shared through Redis' if args.redis else 'one per replica'} | "
+            f"{result['throttled_429']} | {result['lost']} lost, {result['duplicated']} doubled | "
+            f"{result['p50_ms']} ms | {result['p99_ms']} ms |"
+        )
 
 
 def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, Any]:
-    fake = FakeTelegram(webhook_retry_base=0.2).start()
+    # A bot id of its own: the shared limits' Redis keys are per bot, so runs never meet.
+    token = f"{random.randrange(10**8, 10**9)}:AAScaledLoadBenchmarkToken"
+    fake = FakeTelegram(token, webhook_retry_base=0.2).start()
     replied_at: dict[int, list[tuple[float, str]]] = {}
     lock = threading.Lock()
     send_message = fake._methods["sendMessage"]
@@ -185,6 +204,7 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, An
                     "MOODWAVE_CHECKIN_DELAY": args.checkin_delay,
                     "MOODWAVE_CHECKIN_POLL_SECONDS": "1",
                     "MOODWAVE_LOG_LEVEL": "WARNING",
+                    "MOODWAVE_REDIS_URL": args.redis,
                 }
                 | ({"MOODWAVE_CORE_DEADLINE": args.core_deadline} if args.core_deadline else {}),
             )
@@ -196,7 +216,11 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, An
             )  # a busy shared machine starts slowly
 
         users = [fake.create_user(f"User{i}") for i in range(args.users)]
-        chats = [fake.create_private_chat(u) for u in users]
+        if args.groups:
+            groups = [fake.create_group(f"Group {g}") for g in range(args.groups)]
+            chats = [groups[i % args.groups] for i in range(args.users)]
+        else:
+            chats = [fake.create_private_chat(u) for u in users]
         sent_at: dict[int, list[float]] = {}
         kill_after = int(args.updates * args.kill_at) if args.kill_at else -1
         killed: str | None = None
@@ -247,7 +271,9 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, An
     questions: dict[int, int] = {}
     for chat_id, sends in sent_at.items():
         replies = [t for t, body in replied_at.get(chat_id, []) if real_reply(body)]
-        questions[chat_id] = sum(1 for _, body in replied_at.get(chat_id, []) if CHECKIN in body)
+        questions[chat_id] = sum(
+            1 for _, body in replied_at.get(chat_id, []) if CHECKIN in body.lower()
+        )
         lost += max(0, len(sends) - len(replies))
         duplicated += max(0, len(replies) - len(sends))
         latencies += [r - s for s, r in zip(sends, replies, strict=False)]
@@ -290,13 +316,17 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, An
         "duplicated": duplicated,
         "balancer": {"answered": dict(balancer.forwarded), "dropped": dict(balancer.failed)},
         "violations": len(fake.violations),
+        "groups": args.groups,
+        "limiter": "redis" if args.redis else "per replica",
+        "throttled_429": len(fake.throttled),
+        "throttled_by_limit": dict(Counter(t.limit for t in fake.throttled)),
         "_questions": questions,
     } | ({"silence": silence} if silence else {})
 
 
 def real_reply(body: str) -> bool:
     """A reply to an update: not a check-in question, nor the apology of an update handed back."""
-    return CHECKIN not in body and APOLOGY not in body
+    return CHECKIN not in body.lower() and APOLOGY not in body
 
 
 def checkin_counts(engine: Any, questions: dict[int, int]) -> dict[str, int]:

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # wait in the rate limiter. With paid broadcasts on, replies are sent with
     # allow_paid_broadcast (up to 1000 a second, for a fee in Stars from the bot's balance).
     telegram_paid_broadcast: bool = False
+    # Redis shared by the bot's replicas, e.g. redis://127.0.0.1:6379/0: Telegram's sending limits
+    # are then kept for all replicas together (Telegram counts the bot's messages, whichever
+    # replica sends them). Empty: each process keeps the limits on its own (one replica).
+    redis_url: str = ""
     web_host: str = "127.0.0.1"
     web_port: int = 8443
     # `moodwave run` on SIGTERM (Docker's stop) or Ctrl-C: how long the updates in flight get to
@@ -154,6 +158,14 @@ class Settings(BaseSettings):
     def _friendly_duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL, or empty")
+        return value
+
     @field_validator("ranker")
     @classmethod
     def _served_ranker(cls, value: str) -> str:
@@ -219,6 +231,8 @@ class Settings(BaseSettings):
             else:
                 shown[name] = str(value)
         shown["database_url"] = _mask_url_password(self.effective_database_url)
+        if self.redis_url:
+            shown["redis_url"] = _mask_url_password(self.redis_url)
         return shown
 
 

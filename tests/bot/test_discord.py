@@ -35,7 +35,10 @@ from tests.bot.conftest import Harness
 from tests.fakes.discord import FakeDiscord, FakeUser, Gateway, SentMessage, pointed_at
 
 SAD = "I feel drained and a bit sad after a long week"
-COMMANDS = ("start", "help", "mood", "mode", "privacy", "forget", "feel", "like", "dislike", "skip")
+COMMANDS = (
+    *("start", "help", "mood", "mode", "checkin", "mix", "privacy", "forget", "feel"),
+    *("like", "dislike", "skip"),
+)
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
@@ -371,6 +374,38 @@ def test_a_checkin_from_the_job_thread_appears_in_the_channel(
 
             await bot.gateway.slash(ann, dm, "feel", feeling="much calmer now, hopeful")
             assert fake.messages(dm)[-1].content.startswith("Thanks for telling me.")
+
+    run(scenario())
+
+
+def test_checkin_and_mix_are_slash_commands(harness: Harness, fake: FakeDiscord) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake) as bot:
+            synced = {c["name"]: c for c in fake.commands}
+            strategies = [c["value"] for c in synced["mix"]["options"][0]["choices"]]
+            assert strategies == ["average", "least-misery", "fair-turns"]
+            assert synced["mix"]["dm_permission"] is False  # a mix is for a server's channel
+            ann, bob = fake.create_user("Ann"), fake.create_user("Bob")
+            dm = fake.dm_channel(ann)
+            await bot.gateway.slash(ann, dm, "checkin")
+            assert fake.messages(dm)[-1].content == replies.checkin_status(
+                True, timedelta(minutes=30)
+            )
+            await bot.gateway.slash(ann, dm, "checkin", setting="off")
+            assert fake.messages(dm)[-1].content == replies.checkins_switched(False)
+            await bot.gateway.slash(ann, dm, "checkin", setting="2h")
+            assert fake.messages(dm)[-1].content == replies.checkin_delay_set(timedelta(hours=2))
+            await bot.gateway.slash(ann, dm, "checkin", setting="soon")
+            assert fake.messages(dm)[-1].content == replies.CHECKIN_HELP
+
+            lounge = fake.guild_channel("lounge")
+            await bot.gateway.slash(bob, lounge, "mix", strategy="fair-turns")
+            assert "group mix" in fake.messages(lounge)[-1].content
+            await bot.gateway.slash(ann, lounge, "mood", feeling="excited for tonight!")
+            assert "1 in the mix" in fake.messages(lounge)[-1].content
+
+        (ann_row,) = [u for u in rows(harness, User) if u.display_name == "Ann"]
+        assert (ann_row.checkins_enabled, ann_row.checkin_delay_s) == (True, 7200)
 
     run(scenario())
 

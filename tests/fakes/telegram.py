@@ -10,7 +10,9 @@ set, POSTs the updates there with the secret-token header as Telegram's Bot API 
 out only after a 2xx answer), and a failed or timed-out delivery is retried (at once, then after
 1, 2, 4 ... `webhook_retry_base` units, or after the answer's Retry-After) until it lands. Every request and every returned object is
 checked against the Bot API spec (`telegram_spec`): a violation is recorded in `violations` and answered
-with Telegram's 400. Tests play the users through the driver methods (`user_sends_text`,
+with Telegram's 400. Messages past Telegram's sending limits (30 a second, 20 a minute in a group:
+`telegram_limits`) are answered 429 with `retry_after`, as Telegram does, and listed in `throttled`.
+Tests play the users through the driver methods (`user_sends_text`,
 `user_presses_button`, `migrate_group`, `fail_next`, `hold_sends`, ...), which are thread-safe. Run it standalone for
 demos with `python -m tests.fakes.telegram --port 8081`.
 """
@@ -34,6 +36,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.telegram_limits import TELEGRAM_LIMITS, FloodControl, FloodLimits, Throttled
 from tests.fakes.telegram_spec import (
     BotApiSpec,
     MethodSpec,
@@ -324,8 +327,14 @@ class FakeTelegram:
         webhook_timeout: float = 10.0,
         webhook_retry_base: float = 1.0,
         webhook_retry_cap: float = 60.0,
+        flood_limits: FloodLimits | None = TELEGRAM_LIMITS,
+        flood_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
+        # Telegram's sending limits (30 messages a second, 20 a minute in a group): beyond them
+        # a message is answered 429 with retry_after, and recorded in `throttled`.
+        self._flood = FloodControl(flood_limits, flood_clock) if flood_limits else None
+        self._throttled: list[Throttled] = []
         self.webhook_timeout = webhook_timeout
         self.webhook_retry_base = webhook_retry_base
         self.webhook_retry_cap = webhook_retry_cap
@@ -484,6 +493,12 @@ class FakeTelegram:
             return [
                 r for r in self._requests if method is None or r.method.lower() == method.lower()
             ]
+
+    @property
+    def throttled(self) -> list[Throttled]:
+        """Every message refused with 429 because a sending limit was spent (not `fail_next`)."""
+        with self._lock:
+            return list(self._throttled)
 
     def chat_actions(self, chat: FakeChat) -> list[str]:
         with self._lock:
@@ -884,6 +899,7 @@ class FakeTelegram:
                 raise ApiError(400, problems[0].description)
             if not await self._arrives(name, params, request):
                 return _json(ApiError(500, "the sender hung up").body(), 500)  # nobody reads it
+            self._check_flood(name, params)
             result = await self._call(method, params)
             body: dict[str, Any] = {"ok": True, "result": result}
             status = 200
@@ -928,6 +944,21 @@ class FakeTelegram:
             self._record_violation(method.name, "response", problems)
             raise ApiError(400, f"Bad Request: the fake built an invalid result: {problems[0]}")
         return result
+
+    def _check_flood(self, method: str, params: dict[str, Any]) -> None:
+        """Telegram's 429 for a message past a sending limit, as it counts on arrival."""
+        if self._flood is None:
+            return
+        with self._lock:
+            refused = self._flood.check(method, params)
+            if refused is not None:
+                self._throttled.append(refused)
+        if refused is not None:
+            raise ApiError(
+                429,
+                f"Too Many Requests: retry after {refused.retry_after}",
+                {"retry_after": refused.retry_after},
+            )
 
     def _take_fault(self, method: str) -> None:
         with self._lock:

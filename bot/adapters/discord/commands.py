@@ -12,11 +12,21 @@ from discord import app_commands
 from bot.adapters.discord.client import ClientEvents
 from bot.core.events import Command, ReactionKind, TextMessage
 from recommender import Mode
+from recommender.groups import GroupStrategy
 
 MODE_CHOICES = [app_commands.Choice(name=mode.label, value=mode.value) for mode in Mode]
 PRIVACY_CHOICES = [
     app_commands.Choice(name="on: my anonymised logs may be used", value="on"),
     app_commands.Choice(name="off: nothing of mine is used", value="off"),
+]
+MIX_LABELS = {
+    GroupStrategy.LEAST_MISERY: "least misery: nobody gets songs they'd hate",
+    GroupStrategy.AVERAGE: "average: the songs the group likes most",
+    GroupStrategy.FAIR_TURNS: "fair turns: everyone's favourite in turn",
+}
+MIX_CHOICES = [
+    app_commands.Choice(name=MIX_LABELS.get(strategy, strategy.value), value=strategy.value)
+    for strategy in GroupStrategy
 ]
 FORGET_CHOICES = [
     app_commands.Choice(name="yes, delete everything", value="yes"),
@@ -61,6 +71,18 @@ def register_commands(tree: app_commands.CommandTree[Any], adapter: ClientEvents
     @app_commands.choices(confirm=FORGET_CHOICES)
     async def forget(interaction: discord.Interaction[Any], confirm: str | None = None) -> None:
         await run(interaction, "forget", confirm)
+
+    @tree.command(name="checkin", description="check-ins after a playlist: on, off, or when")
+    @app_commands.describe(setting="on, off, or a delay such as 30m or 2h; leave out to see yours")
+    async def checkin(interaction: discord.Interaction[Any], setting: str | None = None) -> None:
+        await run(interaction, "checkin", *(setting or "").split())
+
+    @tree.command(name="mix", description="one shared playlist from everyone's mood here")
+    @app_commands.describe(strategy="how to mix the moods (least misery if left out)")
+    @app_commands.choices(strategy=MIX_CHOICES)
+    @app_commands.guild_only()
+    async def mix(interaction: discord.Interaction[Any], strategy: str | None = None) -> None:
+        await run(interaction, "mix", strategy)
 
     @tree.command(name="feel", description="answer the check-in: how do you feel now?")
     @app_commands.describe(feeling="how you feel now, in a few words")

@@ -4,6 +4,7 @@ sending (with the chat followed when a group became a supergroup)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import re
@@ -11,16 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.routing import BaseRoute
-from telegram import (
-    BotCommand,
-    Message,
-    Update,
-)
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
+    BaseRateLimiter,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -30,8 +27,11 @@ from telegram.ext import (
 
 from bot.adapters.base import ChatAdapter, CoreHost, jobs_when_ready
 from bot.adapters.telegram.handback import HandBacks
+from bot.adapters.telegram.chat_actions import typing_in
+from bot.adapters.telegram.menu import register_commands
 from bot.adapters.telegram.messages import PLATFORM, incoming, keyboard, render_text
 from bot.adapters.telegram.ordering import ChatOrderedUpdateProcessor
+from bot.adapters.telegram.rate_limit import ProcessRateLimiter, rate_limiter
 from bot.core import replies
 from bot.core.events import (
     Command,
@@ -54,15 +54,6 @@ log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 8
 # Telegram's getFile serves at most 20 MB; a voice note that size is hours long anyway.
 MAX_VOICE_BYTES = 20 * 1024 * 1024
-COMMANDS = {
-    "start": "what Moodwave does",
-    "help": "how to use Moodwave",
-    "mode": "what the music should do with your mood",
-    "privacy": "research consent: see or change",
-    "forget": "delete everything Moodwave stored about you",
-    "feel": "answer the check-in: how do you feel now?",
-}
-
 Migrate = Callable[[str, str], None]
 
 
@@ -105,10 +96,12 @@ class TelegramAdapter(ChatAdapter):
         )
         adapter.on_ready = jobs_when_ready(host, adapter)
         api = settings.telegram_api_url.rstrip("/")
+        token = settings.telegram_token.get_secret_value()
         adapter.build(
-            settings.telegram_token.get_secret_value(),
+            token,
             base_url=f"{api}/bot" if api else None,
             base_file_url=f"{api}/file/bot" if api else None,
+            limiter=rate_limiter(settings.redis_url, token),
         )
         if settings.telegram_webhook_url:
             adapter.webhook = Webhook(
@@ -122,12 +115,18 @@ class TelegramAdapter(ChatAdapter):
         return adapter
 
     def build(
-        self, token: str, base_url: str | None = None, base_file_url: str | None = None
+        self,
+        token: str,
+        base_url: str | None = None,
+        base_file_url: str | None = None,
+        limiter: BaseRateLimiter[int] | None = None,
     ) -> Application:
+        """PTB's application; `limiter` keeps Telegram's sending limits (this process's own when
+        None; `rate_limit.SharedRateLimiter` shares them with the other replicas)."""
         builder = (
             Application.builder()
             .token(token)
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(limiter or ProcessRateLimiter(max_retries=3))
             .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
         )
         if base_url:
@@ -149,7 +148,7 @@ class TelegramAdapter(ChatAdapter):
     async def ready(self, app: Application) -> None:
         """Once the bot can send (PTB's post_init in polling mode; called by `run`)."""
         self._loop = asyncio.get_running_loop()
-        await app.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS.items()])
+        await register_commands(app)
         self._ready()
 
     async def run(self) -> None:
@@ -213,9 +212,12 @@ class TelegramAdapter(ChatAdapter):
         if (audio.file_size or 0) > MAX_VOICE_BYTES:
             await self._send(message.chat_id, Outgoing(replies.VOICE_TOO_BIG))
             return
-        file = await context.bot.get_file(audio.file_id)
-        data = bytes(await file.download_as_bytearray())
-        await self._dispatch(update, VoiceNote(data, audio.mime_type or "audio/ogg"))
+        async with self.typing(message.chat_id):  # the download, the transcript, the playlist
+            file = await context.bot.get_file(audio.file_id)
+            data = bytes(await file.download_as_bytearray())
+            outs = await self._handle(update, VoiceNote(data, audio.mime_type or "audio/ogg"))
+        for out in outs:
+            await self._send(message.chat_id, out)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -284,11 +286,18 @@ class TelegramAdapter(ChatAdapter):
                 log.warning("could not send the apology to chat %s", chat.id)
 
     async def _dispatch(self, update: Update, payload: Payload) -> None:
-        outs = await self._handle(update, payload)
         chat = update.effective_chat
+        async with self.typing(chat.id if chat is not None and builds_playlist(payload) else None):
+            outs = await self._handle(update, payload)
         if chat is not None:
             for out in outs:
                 await self._send(chat.id, out)
+
+    def typing(self, chat_id: int | None) -> contextlib.AbstractAsyncContextManager[None]:
+        """ "typing..." in the chat while the block runs (nothing where `chat_id` is None)."""
+        if chat_id is None or self.application is None:
+            return contextlib.nullcontext()
+        return typing_in(self.application.bot, chat_id)
 
     async def _handle(self, update: Update, payload: Payload) -> list[Outgoing]:
         event = incoming(update, payload)
@@ -340,6 +349,13 @@ class TelegramAdapter(ChatAdapter):
             raise RuntimeError("the Telegram bot is not running yet")
         future = asyncio.run_coroutine_threadsafe(self._send(chat_external_id, out), self._loop)
         future.result(timeout=60)
+
+
+def builds_playlist(payload: Payload) -> bool:
+    """A mood to read and a playlist to build (a text, or a /fix), so "typing..." meanwhile."""
+    return isinstance(payload, TextMessage) or (
+        isinstance(payload, Command) and payload.name == "fix"
+    )
 
 
 @dataclass(frozen=True)
