@@ -26,8 +26,8 @@ from telegram.ext import (
 )
 
 from bot.adapters.base import ChatAdapter, CoreHost, jobs_when_ready
-from bot.adapters.telegram.handback import HandBacks
 from bot.adapters.telegram.chat_actions import typing_in
+from bot.adapters.telegram.handback import HandBacks
 from bot.adapters.telegram.menu import register_commands
 from bot.adapters.telegram.messages import PLATFORM, incoming, keyboard, render_text
 from bot.adapters.telegram.ordering import ChatOrderedUpdateProcessor
