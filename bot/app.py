@@ -234,6 +234,7 @@ def spotify_config(settings: Settings) -> SpotifyConfig | None:
             read_timeout_s=settings.spotify_timeout,
             retry_after_cap_s=settings.spotify_retry_after_cap,
             budget_s=settings.spotify_call_budget,
+            publish_deadline_s=settings.spotify_publish_deadline,
         ),
         max_linked_users=settings.spotify_max_linked_users,
     )

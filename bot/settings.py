@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     spotify_timeout: float = 5.0
     spotify_retry_after_cap: float = 5.0
     spotify_call_budget: float = 20.0
+    spotify_publish_deadline: float = 20.0  # all of one publish's calls; the rest is done later
     spotify_max_linked_users: int = 5
     # Encrypts stored Spotify tokens and signs OAuth state; the previous key is kept while rotating.
     secret_key: SecretStr | None = None

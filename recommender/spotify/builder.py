@@ -63,10 +63,11 @@ def build_spotify(
     tables: SpotifyTables,
     on_deferred: Callable[[DeferredOutcome], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
 ) -> SpotifyServices:
-    """`sleep` and `clock` are seams for tests: one clock serves the rate-limit window and the
-    deferred queue, so moving it ends Spotify's wait for both."""
+    """`sleep` and `clock` are seams for tests: one clock (wall time: the delayed playlists' due
+    times are shared by processes) serves the rate-limit window and the deferred queue, so moving
+    it ends Spotify's wait for both."""
     app = SpotifyApp(config.client_id, config.client_secret, config.redirect_uri)
     authorization = SpotifyAuthorization(
         app, SpotifyEndpoints(config.api_url, config.accounts_url), config.policy.timeout
@@ -77,7 +78,9 @@ def build_spotify(
     connector = SpotifyConnector(
         authorization, config.policy, vault.replace_refresh_token, sleep=sleep, clock=clock
     )
-    deferred = DeferredPlaylists(on_deferred or _ignore, config.deferred_max_attempts, clock=clock)
+    deferred = DeferredPlaylists(
+        on_deferred or _ignore, tables.deferred_queue, config.deferred_max_attempts, clock=clock
+    )
     accounts = SpotifyAccounts(
         vault,
         connector,
@@ -87,6 +90,7 @@ def build_spotify(
         config.max_linked_users,
         config.public_playlists,
     )
+    deferred.start(accounts)  # this process's delayed playlists, and any a restart left
     return SpotifyServices(accounts, deferred)
 
 
