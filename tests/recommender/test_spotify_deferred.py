@@ -115,7 +115,7 @@ def test_a_delayed_playlist_is_made_after_a_restart(world: Restartable) -> None:
     assert outcome.ticket == now.external_id and outcome.playlist is not None
     (playlist,) = world.fake.playlists_of(BOT)
     assert len(playlist.items) == 5
-    assert world.spotify.deferred.pending() == 0
+    world.wait_until_none_pending()
 
 
 def test_a_half_filled_playlist_left_by_a_dead_process_is_finished_without_repeats(
