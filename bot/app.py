@@ -297,6 +297,8 @@ def build_app(settings: Settings, claimer: str | None = None) -> Moodwave:
     recommender = build_recommender(settings, catalog, store)
     notifier = Notifier()
     spotify = build_spotify_services(settings, store, notifier)
+    if spotify is not None:
+        spotify.start_deferred()
     publisher: PlaylistPublisher = spotify.publisher if spotify else TrackLinksPublisher()
     rules = ConversationRules(
         checkin_delay=settings.checkin_delay,

@@ -54,6 +54,11 @@ class SpotifyServices:
         """The bot-owned publisher: what `Conversation` takes as its `publisher`."""
         return self.accounts.publisher()
 
+    def start_deferred(self) -> None:
+        """Finish delayed playlists in this process (the bot's core: where `on_deferred` can
+        tell people), its own and those a restart or another replica left."""
+        self.deferred.start(self.accounts)
+
     def close(self) -> None:
         self.deferred.close()
 
@@ -90,7 +95,6 @@ def build_spotify(
         config.max_linked_users,
         config.public_playlists,
     )
-    deferred.start(accounts)  # this process's delayed playlists, and any a restart left
     return SpotifyServices(accounts, deferred)
 
 

@@ -46,9 +46,11 @@ def services(
         accounts_url=server.accounts_url,
         policy=POLICY,
     )
-    return build_spotify(
+    spotify = build_spotify(
         config, store.spotify_tables(), outcomes.put, sleep=clock.sleep, clock=clock
     )
+    spotify.start_deferred()
+    return spotify
 
 
 class Restartable(World):

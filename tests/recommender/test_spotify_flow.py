@@ -119,6 +119,7 @@ def world(fake: FakeSpotify, store: Store) -> Iterator[World]:
     spotify = build_spotify(
         config, store.spotify_tables(), outcomes.put, sleep=clock.sleep, clock=clock
     )
+    spotify.start_deferred()
     yield World(fake, store, clock, spotify, outcomes)
     spotify.close()
 
