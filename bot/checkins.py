@@ -61,7 +61,7 @@ class CheckInJob:
             self.platform, now, self.lease, chat_external_id=self.chat_external_id
         ):
             question = self.conversation.checkin_question(due)
-            if not self.store.begin_checkin_send(due.checkin_id, due.claimed_at):
+            if not self.store.begin_checkin_send(due.checkin_id, due.claimed_at, self.clock()):
                 continue  # our claim lapsed while earlier questions went out: another job's now
             try:
                 self.send(due.chat_external_id, question)

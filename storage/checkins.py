@@ -68,7 +68,9 @@ class CheckInStore(Protocol):
         chat_external_id: str | None = None,
     ) -> list[DueCheckIn]: ...
 
-    def begin_checkin_send(self, checkin_id: int, claimed_at: datetime | None) -> bool: ...
+    def begin_checkin_send(
+        self, checkin_id: int, claimed_at: datetime | None, now: datetime
+    ) -> bool: ...
 
     def mark_checkin_sent(self, checkin_id: int, now: datetime, certain: bool = True) -> None: ...
 
@@ -161,9 +163,12 @@ class CheckIns(Sessions):
                 )
         return claimed
 
-    def begin_checkin_send(self, checkin_id: int, claimed_at: datetime | None) -> bool:
-        """Just before the question goes out: sending -> asking, only while the claim is still the
-        caller's (a claim that lapsed meanwhile may have been taken by another job). False: skip."""
+    def begin_checkin_send(
+        self, checkin_id: int, claimed_at: datetime | None, now: datetime
+    ) -> bool:
+        """Just before the question goes out: sending -> asking, sent at `now` (an answer may come
+        before the send is confirmed), only while the claim is still the caller's (a claim that
+        lapsed meanwhile may have been taken by another job). False: skip it."""
         same_claim = (
             col(CheckIn.claimed_at).is_(None)
             if claimed_at is None
@@ -173,7 +178,7 @@ class CheckIns(Sessions):
             result = s.execute(
                 update(CheckIn)
                 .where(col(CheckIn.id) == checkin_id, col(CheckIn.status) == "sending", same_claim)
-                .values(status="asking")
+                .values(status="asking", sent_at=now)
             )
             s.commit()
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
@@ -197,7 +202,7 @@ class CheckIns(Sessions):
             s.execute(
                 update(CheckIn)
                 .where(col(CheckIn.id) == checkin_id, col(CheckIn.status) == "asking")
-                .values(status="sending")
+                .values(status="sending", sent_at=None)
             )
             s.commit()
 
@@ -208,7 +213,7 @@ class CheckIns(Sessions):
             result = s.execute(
                 update(CheckIn)
                 .where(col(CheckIn.status) == "asking", col(CheckIn.claimed_at) <= now - lease)
-                .values(status="maybe-sent", sent_at=now)
+                .values(status="maybe-sent")
             )
             s.commit()
             return int(result.rowcount)  # type: ignore[attr-defined]

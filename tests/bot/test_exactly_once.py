@@ -88,7 +88,7 @@ def test_a_sender_that_died_mid_send_leaves_the_checkin_maybe_sent(harness: Harn
     harness.send(TextMessage("sad and tired"))
     harness.clock.advance(timedelta(hours=1))
     (due,) = harness.store.claim_due_checkins("test", harness.clock(), LEASE)
-    assert harness.store.begin_checkin_send(due.checkin_id, due.claimed_at)
+    assert harness.store.begin_checkin_send(due.checkin_id, due.claimed_at, harness.clock())
     # ... the process is killed here, its message maybe in the chat.
     harness.clock.advance(LEASE + timedelta(seconds=1))
     send = Flaky(RuntimeError("unused"), failures=0)
@@ -107,8 +107,8 @@ def test_a_lapsed_claim_is_not_sent_by_its_first_claimer(harness: Harness) -> No
     harness.clock.advance(LEASE + timedelta(seconds=1))
     (theirs,) = harness.store.claim_due_checkins("test", harness.clock(), LEASE)
 
-    assert not harness.store.begin_checkin_send(mine.checkin_id, mine.claimed_at)
-    assert harness.store.begin_checkin_send(theirs.checkin_id, theirs.claimed_at)
+    assert not harness.store.begin_checkin_send(mine.checkin_id, mine.claimed_at, harness.clock())
+    assert harness.store.begin_checkin_send(theirs.checkin_id, theirs.claimed_at, harness.clock())
 
 
 @pytest.mark.slow
