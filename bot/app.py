@@ -242,6 +242,7 @@ def spotify_config(settings: Settings) -> SpotifyConfig | None:
             read_timeout_s=settings.spotify_timeout,
             retry_after_cap_s=settings.spotify_retry_after_cap,
             budget_s=settings.spotify_call_budget,
+            publish_deadline_s=settings.spotify_publish_deadline,
         ),
         max_linked_users=settings.spotify_max_linked_users,
         public_playlists=settings.spotify_public_playlists,
@@ -305,6 +306,8 @@ def build_app(settings: Settings, claimer: str | None = None) -> Moodwave:
     recommender = build_recommender(settings, catalog, store)
     notifier = Notifier()
     spotify = build_spotify_services(settings, store, notifier)
+    if spotify is not None:
+        spotify.start_deferred()
     publisher: PlaylistPublisher = spotify.publisher if spotify else TrackLinksPublisher()
     rules = ConversationRules(
         checkin_delay=settings.checkin_delay,

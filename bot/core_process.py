@@ -24,7 +24,8 @@ lives in one place. They talk over a `multiprocessing` pipe in pickled tuples:
                                                       playlist or a notice, sent by the parent
 
 A message the child asks the parent to send is answered with whether it went, so a check-in whose
-question failed stays claimed and is retried, as in one process. Both sides record update claims
+question failed stays claimed and is retried, as in one process; one that may have gone (the
+parent's send timed out, or the parent died before answering) is `DeliveryUncertain`, as there. Both sides record update claims
 under the parent's claimer identity, so the parent finishes the claims the child took.
 
 If the child dies, every call in flight fails with `CoreUnavailable` (the adapter apologises and
@@ -53,7 +54,7 @@ from multiprocessing.process import BaseProcess
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import ConfigurationError, build_app, settle_heap
-from bot.core.events import Incoming, NotHandledNow, Outgoing, Send
+from bot.core.events import DeliveryUncertain, Incoming, NotHandledNow, Outgoing, Send
 from bot.core_host import start_jobs
 from bot.core_pipe import CoreUnavailable, Pipe
 from bot.metrics import core_exposition
@@ -358,9 +359,15 @@ def serve_core(settings: Settings, claimer: str, connection: Connection, log_lev
 
     def sender(platform: str) -> Send:
         def send(chat: str, out: Outgoing) -> None:
-            error = pipe.call("send", platform, chat, out).result(DELIVERY_TIMEOUT_S)
+            asked = pipe.call("send", platform, chat, out)  # raises when nothing was sent
+            try:
+                error = asked.result(DELIVERY_TIMEOUT_S)
+            except (TimeoutError, DeliveryFailed) as exc:  # the parent may have sent it
+                message = f"the bot process did not say how the send went: {exc}"
+                raise DeliveryUncertain(message) from exc
             if error is not None:
-                raise DeliveryFailed(error)
+                uncertain = error.startswith(DeliveryUncertain.__name__)
+                raise DeliveryUncertain(error) if uncertain else DeliveryFailed(error)
 
         return send
 

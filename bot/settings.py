@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     spotify_timeout: float = 5.0
     spotify_retry_after_cap: float = 5.0
     spotify_call_budget: float = 20.0
+    spotify_publish_deadline: float = 20.0  # all of one publish's calls; the rest is done later
     spotify_max_linked_users: int = 5
     # Playlists Moodwave creates are private (reached by their link) unless this is set.
     spotify_public_playlists: bool = False

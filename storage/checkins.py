@@ -10,7 +10,7 @@ from typing import Protocol, runtime_checkable
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from storage.claims import claim_due
+from storage.claims import claim_due, in_platform
 from storage.models import (
     CatalogSong,
     Chat,
@@ -35,10 +35,16 @@ class DueCheckIn:
     user_external_id: str
     chat_kind: str
     mood_before: MoodReport
+    claimed_at: datetime | None = None  # this claim's stamp: the send begins only if still ours
 
 
-# Check-in states in which the question has gone (or is going) out and an answer closes it.
-ASKED = ("sending", "sent")
+# A check-in's states: pending -> sending (claimed by one job run) -> asking (its question is on the
+# way) -> sent | maybe-sent (the send timed out, or its sender died mid-way: it may have arrived, so
+# it is never sent again) -> answered | expired. A send that surely failed goes back to sending,
+# and the lease retries it.
+SENT = ("sent", "maybe-sent")
+# States in which the question has gone (or is going) out and an answer closes it.
+ASKED = ("asking", *SENT)
 
 
 @runtime_checkable
@@ -62,7 +68,15 @@ class CheckInStore(Protocol):
         chat_external_id: str | None = None,
     ) -> list[DueCheckIn]: ...
 
-    def mark_checkin_sent(self, checkin_id: int, now: datetime) -> None: ...
+    def begin_checkin_send(
+        self, checkin_id: int, claimed_at: datetime | None, now: datetime
+    ) -> bool: ...
+
+    def mark_checkin_sent(self, checkin_id: int, now: datetime, certain: bool = True) -> None: ...
+
+    def release_checkin(self, checkin_id: int) -> None: ...
+
+    def settle_lapsed_sends(self, now: datetime, lease: timedelta) -> int: ...
 
     def open_checkin(self, user_id: int, chat_id: int) -> CheckIn | None: ...
 
@@ -127,9 +141,8 @@ class CheckIns(Sessions):
         `storage.claims`. `chat_external_id` narrows it to one chat (the console serves one)."""
         claimed: list[DueCheckIn] = []
         with self.session() as s:
-            won = claim_due(
-                s, CheckIn, ("pending", "sending"), platform, now, lease, limit, chat_external_id
-            )
+            scope = in_platform(CheckIn, platform, chat_external_id)
+            won = claim_due(s, CheckIn, ("pending", "sending"), now, lease, limit, scope)
             for row in won:
                 assert row.id is not None
                 chat = s.get(Chat, row.chat_id)
@@ -146,23 +159,70 @@ class CheckIns(Sessions):
                         user.external_id,
                         chat.kind,
                         before,
+                        row.claimed_at,
                     )
                 )
         return claimed
 
-    def mark_checkin_sent(self, checkin_id: int, now: datetime) -> None:
+    def begin_checkin_send(
+        self, checkin_id: int, claimed_at: datetime | None, now: datetime
+    ) -> bool:
+        """Just before the question goes out: sending -> asking, sent at `now` (an answer may come
+        before the send is confirmed), only while the claim is still the caller's (a claim that
+        lapsed meanwhile may have been taken by another job). False: skip it."""
+        same_claim = (
+            col(CheckIn.claimed_at).is_(None)
+            if claimed_at is None
+            else col(CheckIn.claimed_at) == claimed_at
+        )
+        with self.session() as s:
+            result = s.execute(
+                update(CheckIn)
+                .where(col(CheckIn.id) == checkin_id, col(CheckIn.status) == "sending", same_claim)
+                .values(status="asking", sent_at=now)
+            )
+            s.commit()
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def mark_checkin_sent(self, checkin_id: int, now: datetime, certain: bool = True) -> None:
+        """The question went out (`certain`), or may have (a send cut off after it could have
+        reached the platform): maybe-sent, which is never sent again and closes like sent."""
+        froms = ("sending", "asking", "maybe-sent") if certain else ("sending", "asking")
         with self.session() as s:
             s.execute(
                 update(CheckIn)
-                .where(col(CheckIn.id) == checkin_id, col(CheckIn.status) == "sending")
-                .values(status="sent", sent_at=now)
+                .where(col(CheckIn.id) == checkin_id, col(CheckIn.status).in_(froms))
+                .values(status="sent" if certain else "maybe-sent", sent_at=now)
             )
             s.commit()
 
+    def release_checkin(self, checkin_id: int) -> None:
+        """The send surely failed (nothing reached the platform): claimed again, so that the lease
+        retries it."""
+        with self.session() as s:
+            s.execute(
+                update(CheckIn)
+                .where(col(CheckIn.id) == checkin_id, col(CheckIn.status) == "asking")
+                .values(status="sending", sent_at=None)
+            )
+            s.commit()
+
+    def settle_lapsed_sends(self, now: datetime, lease: timedelta) -> int:
+        """Questions whose sender stopped mid-send (it died, or hangs past the lease) may have gone
+        out: they become maybe-sent rather than asked again."""
+        with self.session() as s:
+            result = s.execute(
+                update(CheckIn)
+                .where(col(CheckIn.status) == "asking", col(CheckIn.claimed_at) <= now - lease)
+                .values(status="maybe-sent")
+            )
+            s.commit()
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
     def open_checkin(self, user_id: int, chat_id: int) -> CheckIn | None:
         """The check-in this user was asked in this chat and has not answered yet. A question still
-        on its way ("sending": the job has sent it but not yet marked it sent) counts as asked: a
-        person who answers within that moment answers it, and the job then leaves it answered."""
+        on its way ("asking": the job is sending it and has not yet marked it sent) counts as asked:
+        a person who answers within that moment answers it, and the job then leaves it answered."""
         with self.session() as s:
             return s.exec(
                 select(CheckIn)
@@ -190,7 +250,7 @@ class CheckIns(Sessions):
         with self.session() as s:
             result = s.execute(
                 update(CheckIn)
-                .where(col(CheckIn.status) == "sent", col(CheckIn.sent_at) <= now - answer_window)
+                .where(col(CheckIn.status).in_(SENT), col(CheckIn.sent_at) <= now - answer_window)
                 .values(status="expired")
             )
             s.commit()
@@ -227,7 +287,7 @@ class CheckIns(Sessions):
                 .where(
                     col(CheckIn.id) == checkin_id,
                     col(CheckIn.user_id) == user_id,
-                    col(CheckIn.status).in_(("sent", "answered")),
+                    col(CheckIn.status).in_((*ASKED, "answered")),
                 )
                 .values({column: value})
             )

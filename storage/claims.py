@@ -1,4 +1,4 @@
-"""Claiming due rows, shared by check-ins and group mixes: whichever job sees a row first sends it,
+"""Claiming due rows, shared by check-ins, group mixes and delayed Spotify playlists: whichever job sees a row first sends it,
 and no other does, with any number of replicas.
 
 Rows are locked with FOR UPDATE SKIP LOCKED on PostgreSQL, so replicas take disjoint rows, and each
@@ -11,38 +11,43 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import Session, col, select
 
-from storage.models import Chat, CheckIn, GroupMix
+from storage.models import Chat, CheckIn, DeferredPlaylist, GroupMix
 
-Claimable = TypeVar("Claimable", CheckIn, GroupMix)
+Claimable = TypeVar("Claimable", CheckIn, GroupMix, DeferredPlaylist)
+
+
+def in_platform(
+    table: type[CheckIn] | type[GroupMix], platform: str, chat_external_id: str | None = None
+) -> ColumnElement[bool]:
+    """Rows of this platform's chats (or of one chat): each replica claims for what it serves."""
+    chats = select(Chat.id).where(Chat.platform == platform)
+    if chat_external_id is not None:
+        chats = chats.where(Chat.external_id == chat_external_id)
+    return col(table.chat_id).in_(chats)
 
 
 def claim_due(
     s: Session,
     table: type[Claimable],
     statuses: tuple[str, str],
-    platform: str,
     now: datetime,
     lease: timedelta,
     limit: int,
-    chat_external_id: str | None = None,
+    scope: ColumnElement[bool] | None = None,
 ) -> list[Claimable]:
-    """Claim this platform's rows that are due, or whose claim lapsed, oldest due first, and commit.
-    `statuses`: (waiting, claimed), e.g. ("pending", "sending"); a claimed row is moved to the
-    second, stamped `claimed_at=now`. Returns the rows this caller won."""
+    """Claim rows (within `scope`) that are due, or whose claim lapsed, oldest due first, and
+    commit. `statuses`: (waiting, claimed), e.g. ("pending", "sending"); a claimed row is moved to
+    the second, stamped `claimed_at=now`. Returns the rows this caller won."""
     waiting, claimed = statuses
-    chats = select(Chat.id).where(Chat.platform == platform)
-    if chat_external_id is not None:
-        chats = chats.where(Chat.external_id == chat_external_id)
-    due = and_(
-        or_(
-            and_(col(table.status) == waiting, col(table.due_at) <= now),
-            and_(col(table.status) == claimed, col(table.claimed_at) <= now - lease),
-        ),
-        col(table.chat_id).in_(chats),
+    due = or_(
+        and_(col(table.status) == waiting, col(table.due_at) <= now),
+        and_(col(table.status) == claimed, col(table.claimed_at) <= now - lease),
     )
+    if scope is not None:
+        due = and_(due, scope)
     candidates = s.exec(
         select(table)
         .where(due)

@@ -10,12 +10,13 @@ from typing import Protocol, runtime_checkable
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-from storage.claims import claim_due
+from storage.claims import claim_due, in_platform
 from storage.models import (
     Chat,
     GroupMix,
     GroupMixMember,
     MoodReport,
+    Recommendation,
     User,
 )
 from storage.sessions import Sessions
@@ -31,6 +32,9 @@ class DueMix:
     chat_external_id: str
     strategy: str
     started_by_id: int | None  # None: the member who started it was forgotten since
+    due_at: datetime | None = None
+    recommendation_id: int | None = None  # its playlist, once made
+    reply: str | None = None  # the replies made for it and not yet delivered (JSON)
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,15 @@ class MixStore(Protocol):
 
     def mix_moods(self, mix_id: int, chat_id: int, since: datetime) -> list[MixMood]: ...
 
-    def finish_mix(self, mix_id: int, recommendation_id: int | None) -> None: ...
+    def hold_mix_reply(self, mix_id: int, recommendation_id: int, reply: str) -> None: ...
+
+    def mix(self, mix_id: int) -> GroupMix | None: ...
+
+    def mix_recommendation(self, mix_id: int) -> Recommendation | None: ...
+
+    def finish_mix(
+        self, mix_id: int, recommendation_id: int | None, delivered: bool = True
+    ) -> None: ...
 
 
 class Mixes(Sessions):
@@ -106,7 +118,8 @@ class Mixes(Sessions):
         `storage.claims`."""
         claimed: list[DueMix] = []
         with self.session() as s:
-            won = claim_due(s, GroupMix, ("open", "closing"), platform, now, lease, limit=50)
+            scope = in_platform(GroupMix, platform)
+            won = claim_due(s, GroupMix, ("open", "closing"), now, lease, 50, scope)
             for row in won:
                 chat = s.get(Chat, row.chat_id)
                 if chat is not None and row.id is not None:
@@ -118,6 +131,9 @@ class Mixes(Sessions):
                             chat.external_id,
                             row.strategy,
                             row.started_by_id,
+                            row.due_at,
+                            row.recommendation_id,
+                            row.reply,
                         )
                     )
         return claimed
@@ -147,14 +163,37 @@ class Mixes(Sessions):
                     moods.append(MixMood(user, report, False))
             return moods
 
-    def finish_mix(self, mix_id: int, recommendation_id: int | None) -> None:
+    def hold_mix_reply(self, mix_id: int, recommendation_id: int, reply: str) -> None:
+        """The mix's playlist is made and these replies (JSON) still wait for delivery: a retry
+        after the lease sends them, not a second playlist."""
+        with self.session() as s:
+            s.execute(
+                update(GroupMix)
+                .where(col(GroupMix.id) == mix_id, col(GroupMix.status) == "closing")
+                .values(recommendation_id=recommendation_id, reply=reply)
+            )
+            s.commit()
+
+    def mix(self, mix_id: int) -> GroupMix | None:
+        with self.session() as s:
+            return s.get(GroupMix, mix_id)
+
+    def mix_recommendation(self, mix_id: int) -> Recommendation | None:
+        """The shared playlist's recommendation, once the mix has one."""
+        with self.session() as s:
+            mix = s.get(GroupMix, mix_id)
+            if mix is None or mix.recommendation_id is None:
+                return None
+            return s.get(Recommendation, mix.recommendation_id)
+
+    def finish_mix(
+        self, mix_id: int, recommendation_id: int | None, delivered: bool = True
+    ) -> None:
+        status = "undelivered" if not delivered else "done" if recommendation_id else "empty"
         with self.session() as s:
             s.execute(
                 update(GroupMix)
                 .where(col(GroupMix.id) == mix_id)
-                .values(
-                    status="done" if recommendation_id else "empty",
-                    recommendation_id=recommendation_id,
-                )
+                .values(status=status, recommendation_id=recommendation_id, reply=None)
             )
             s.commit()

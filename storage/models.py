@@ -153,7 +153,8 @@ class Playlist(SQLModel, table=True):
 
 class CheckIn(SQLModel, table=True):
     """Asks "how do you feel now?" after a recommendation. The row is the truth: its status moves
-    pending -> sending (claimed by one job run) -> sent -> answered | expired."""
+    pending -> sending (claimed by one job run) -> asking (the question on its way) -> sent |
+    maybe-sent (its send was cut off: never sent again) -> answered | expired (`storage.checkins`)."""
 
     __tablename__ = "checkin"
 
@@ -233,7 +234,9 @@ class SpotifyTrackMatch(SQLModel, table=True):
 
 class GroupMix(SQLModel, table=True):
     """A group chat's /mix: members give their mood until `due_at`, then one playlist for all.
-    Status: open -> closing (claimed by one job run) -> done | empty (nobody answered)."""
+    Status: open -> closing (claimed by one job run; once its playlist is made, `recommendation_id`
+    and the replies still to deliver in `reply`) -> done (delivered) | empty (nobody answered) |
+    undelivered (the chat could not be reached for a day)."""
 
     __tablename__ = "group_mix"
 
@@ -246,6 +249,7 @@ class GroupMix(SQLModel, table=True):
     due_at: datetime = Field(index=True)
     claimed_at: datetime | None = None
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
+    reply: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -259,3 +263,26 @@ class GroupMixMember(SQLModel, table=True):
     mix_id: int = Field(foreign_key="group_mix.id", index=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     mood_report_id: int = Field(foreign_key="mood_report.id")
+
+
+class DeferredPlaylist(SQLModel, table=True):
+    """A Spotify playlist the person got as links first (Spotify's rate limit, or a publish out of
+    time), finished in the background. Claimed like check-ins, so a restart or another replica
+    carries it on: waiting (until `due_at`) -> working (claimed) -> done | failed. `playlist_id` and
+    `added` say how far it got; `draft` is the playlist's title, description and songs (JSON)."""
+
+    __tablename__ = "deferred_playlist"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket: str = Field(max_length=64, unique=True)  # the links row's `external_id` until done
+    account: str = Field(max_length=32)  # the Spotify account slot: "bot" | "user:<id>"
+    draft: str = Field(sa_column=Column(Text, nullable=False))
+    playlist_id: str | None = Field(default=None, max_length=64)
+    playlist_url: str | None = Field(default=None, max_length=512)
+    added: int = 0
+    attempts: int = 0
+    status: str = Field(default="waiting", max_length=16, index=True)
+    due_at: datetime = Field(index=True)
+    claimed_at: datetime | None = None
+    problem: str | None = Field(default=None, max_length=256)
+    created_at: datetime = Field(default_factory=utcnow)

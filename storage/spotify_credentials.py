@@ -4,7 +4,8 @@
 user's linked account) and never sees a plain token: callers hand it ciphertext and get ciphertext
 back (`recommender.spotify.tokens` does the encryption). `SpotifyTrackMatches` remembers what a
 search found for a song without a Spotify id. `DeferredPlaylistRows` turns the links row of a
-rate-limited playlist into the Spotify playlist once it exists. Each method is one short transaction.
+rate-limited playlist into the Spotify playlist once it exists; `storage.deferred_playlists` keeps
+the playlists still to make. Each method is one short transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.deferred_playlists import DeferredPlaylistQueue, DeferredPlaylistStore
 from storage.models import (
     Playlist,
     Recommendation,
@@ -214,9 +216,13 @@ class SpotifyTables:
     credentials: SpotifyCredentials
     track_matches: SpotifyTrackMatches
     deferred_playlists: DeferredPlaylistRows
+    deferred_queue: DeferredPlaylistStore
 
     @classmethod
     def on(cls, engine: Engine) -> SpotifyTables:
         return cls(
-            SpotifyCredentials(engine), SpotifyTrackMatches(engine), DeferredPlaylistRows(engine)
+            SpotifyCredentials(engine),
+            SpotifyTrackMatches(engine),
+            DeferredPlaylistRows(engine),
+            DeferredPlaylistQueue(engine),
         )

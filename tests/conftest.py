@@ -33,6 +33,7 @@ TABLES = (
     "processed_update",
     "spotify_credential",
     "spotify_track_match",
+    "deferred_playlist",
 )
 
 

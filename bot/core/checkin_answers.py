@@ -17,6 +17,7 @@ from nlp import Mood
 from recommender import Recommender
 from recommender.ranking import Feedback, LearningRecommender
 from storage import DueCheckIn, Store
+from storage.checkins import ASKED
 from storage.ranker_data import IMPROVED_BY
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ class CheckInAnswers:
             mine = asked is not None and asked.user_id == person.id
             return [replies.notice(replies.SAM_CLOSED if mine else replies.SAM_NOT_YOURS)]
         valence, arousal = checkin.self_valence, checkin.self_arousal
-        if checkin.status == "sent" and valence is not None and arousal is not None:
+        if checkin.status in ASKED and valence is not None and arousal is not None:
             return self.answer(
                 person,
                 room,
@@ -109,5 +110,5 @@ class CheckInAnswers:
                 Mood(valence, arousal, 1.0, "sam", SAM_VERSION),
                 source="checkin-sam",
             )
-        waiting = checkin.status == "sent"  # and one scale still to come
+        waiting = checkin.status in ASKED  # and one scale still to come
         return [replies.notice(replies.sam_noted(press.dimension, press.point, waiting))]

@@ -242,6 +242,13 @@ class Conversation:
             self.store.finish_mix(due.mix_id, None)
             return [Outgoing(replies.APOLOGY)]
 
+    def mix_delivered(self, due: DueMix, still_to_send: list[Outgoing]) -> None:
+        """One of a closing mix's replies went out (called by the mix job after each)."""
+        self.mixes.delivered(due, still_to_send)
+
+    def mix_undeliverable(self, due: DueMix) -> None:
+        self.mixes.undeliverable(due)
+
     def checkin_question(self, due: DueCheckIn) -> Outgoing:
         """ "How do you feel now?" for a due check-in (called by the check-in job)."""
         user = self.store.user(due.user_id)

@@ -7,8 +7,9 @@ logic. Buttons carry a compact action string (at most 64 bytes, Telegram's callb
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
@@ -107,6 +108,24 @@ class NotHandledNow(RuntimeError):
     back (its claim released, the webhook answered 503), so its redelivery is handled."""
 
 
+def encode_replies(outs: list[Outgoing]) -> str:
+    """Replies as JSON, to keep until they are delivered (a group mix's playlist)."""
+    return json.dumps([asdict(out) for out in outs])
+
+
+def decode_replies(text: str) -> list[Outgoing]:
+    return [
+        Outgoing(
+            raw["text"],
+            tuple(tuple(Button(**b) for b in row) for row in raw["buttons"]),
+            tuple(PlaylistEntry(**e) for e in raw["entries"]),
+            raw["link"],
+            dict(raw["meta"]),
+        )
+        for raw in json.loads(text)
+    ]
+
+
 class Core(Protocol):
     """What an adapter hands each event to: the conversation, in the bot's process or in a process
     of its own (`bot.core_process`). Never raises for a bad event: the reply is then an apology.
@@ -117,8 +136,15 @@ class Core(Protocol):
 
 
 # How a reply reaches one chat from outside an update (a check-in, a group mix, a notice): the chat's
-# external id and the reply; raises when it could not be sent.
+# external id and the reply; raises when it could not be sent: `DeliveryUncertain` when it may have
+# been sent all the same, any other exception when it surely was not.
 Send = Callable[[str, Outgoing], None]
+
+
+class DeliveryUncertain(Exception):
+    """A send cut off after it may have reached the platform (it timed out, or the process sending
+    it went away): it may have arrived or not. Whoever sent it records "maybe sent" and does not
+    send it again, since no chat platform lets a second send be recognised as a repeat."""
 
 
 MAX_ACTION_BYTES = 64

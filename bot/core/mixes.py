@@ -6,7 +6,9 @@ While a mix is open, a member's message in the chat counts as their mood for it 
 answer wins). When the time is up, the mix job closes it: the members who answered, and the others
 with their last known mood in the chat (within a week), each become one request with their own
 taste; the ranker's group strategy makes the list. Members react to the songs individually, and each
-member who answered gets their own check-in.
+member who answered gets their own check-in, once the playlist has reached the chat: until then the
+mix stays closing, its replies kept in the database, and a retry after the lease sends those same
+replies (the ones not yet delivered), not a second playlist.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core import replies
-from bot.core.events import Outgoing
+from bot.core.events import Outgoing, decode_replies, encode_replies
 from bot.core.moods import mood_of, record_mood
 from bot.core.people import ConversationRules, Person, Room
 from bot.core.playlists import Playlists
@@ -70,7 +72,10 @@ class GroupMixes:
         return [Outgoing(replies.mix_joined(person.display_name, mood, count))]
 
     def close(self, due: DueMix) -> list[Outgoing]:
-        """Make the shared playlist of a mix whose time is up."""
+        """Make the shared playlist of a mix whose time is up, or, when an earlier try made it,
+        its replies still to deliver. `delivered` then follows each reply that went out."""
+        if due.reply is not None:
+            return decode_replies(due.reply)
         now = self.clock()
         moods = self.store.mix_moods(due.mix_id, due.chat_id, now - MEMBER_MEMORY)
         answered = [m for m in moods if m.answered]
@@ -106,17 +111,40 @@ class GroupMixes:
             now,
             strategy=f"group-{due.strategy}",
         )
-        self.store.finish_mix(due.mix_id, saved.id)
-        for member in answered:
-            assert member.report.id is not None
-            self.store.schedule_checkin(
-                saved,
-                member.report.id,
-                now + self.rules.checkin_delay,
-                user_id=member.user.id,
-            )
         names = [m.user.display_name or "someone" for m in answered]
-        return [Outgoing(replies.mix_ready(names, len(moods) - len(answered), due.strategy)), out]
+        outs = [Outgoing(replies.mix_ready(names, len(moods) - len(answered), due.strategy)), out]
+        self.store.hold_mix_reply(due.mix_id, saved.id, encode_replies(outs))
+        return outs
+
+    def delivered(self, due: DueMix, still_to_send: list[Outgoing]) -> None:
+        """A reply of the mix went out: keep the rest for a retry, or, when none is left, close
+        the mix and schedule each answering member's check-in."""
+        mix = self.store.mix(due.mix_id)
+        if mix is None or mix.status != "closing" or mix.recommendation_id is None:
+            return  # an empty mix, already finished
+        if still_to_send:
+            reply = encode_replies(still_to_send)
+            self.store.hold_mix_reply(due.mix_id, mix.recommendation_id, reply)
+            return
+        recommendation = self.store.mix_recommendation(due.mix_id)
+        if recommendation is None:
+            return
+        self.store.finish_mix(due.mix_id, mix.recommendation_id)
+        now = self.clock()
+        for member in self.store.mix_moods(due.mix_id, due.chat_id, now):
+            if member.answered and member.report.id is not None:
+                self.store.schedule_checkin(
+                    recommendation,
+                    member.report.id,
+                    now + self.rules.checkin_delay,
+                    user_id=member.user.id,
+                )
+
+    def undeliverable(self, due: DueMix) -> None:
+        """The chat could not be reached for too long: the mix ends without check-ins."""
+        mix = self.store.mix(due.mix_id)
+        if mix is not None and mix.status == "closing":
+            self.store.finish_mix(due.mix_id, mix.recommendation_id, delivered=False)
 
     def _rank(
         self, requests: Sequence[RecommendationRequest], strategy: GroupStrategy

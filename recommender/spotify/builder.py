@@ -54,6 +54,11 @@ class SpotifyServices:
         """The bot-owned publisher: what `Conversation` takes as its `publisher`."""
         return self.accounts.publisher()
 
+    def start_deferred(self) -> None:
+        """Finish delayed playlists in this process (the bot's core: where `on_deferred` can
+        tell people), its own and those a restart or another replica left."""
+        self.deferred.start(self.accounts)
+
     def close(self) -> None:
         self.deferred.close()
 
@@ -63,10 +68,11 @@ def build_spotify(
     tables: SpotifyTables,
     on_deferred: Callable[[DeferredOutcome], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
 ) -> SpotifyServices:
-    """`sleep` and `clock` are seams for tests: one clock serves the rate-limit window and the
-    deferred queue, so moving it ends Spotify's wait for both."""
+    """`sleep` and `clock` are seams for tests: one clock (wall time: the delayed playlists' due
+    times are shared by processes) serves the rate-limit window and the deferred queue, so moving
+    it ends Spotify's wait for both."""
     app = SpotifyApp(config.client_id, config.client_secret, config.redirect_uri)
     authorization = SpotifyAuthorization(
         app, SpotifyEndpoints(config.api_url, config.accounts_url), config.policy.timeout
@@ -77,7 +83,9 @@ def build_spotify(
     connector = SpotifyConnector(
         authorization, config.policy, vault.replace_refresh_token, sleep=sleep, clock=clock
     )
-    deferred = DeferredPlaylists(on_deferred or _ignore, config.deferred_max_attempts, clock=clock)
+    deferred = DeferredPlaylists(
+        on_deferred or _ignore, tables.deferred_queue, config.deferred_max_attempts, clock=clock
+    )
     accounts = SpotifyAccounts(
         vault,
         connector,

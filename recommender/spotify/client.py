@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import requests
 import spotipy
@@ -27,6 +27,7 @@ from spotipy.exceptions import SpotifyException
 from recommender.spotify.errors import (
     SpotifyForbidden,
     SpotifyNotAuthorized,
+    SpotifyOverdue,
     SpotifyRateLimited,
     SpotifyUnavailable,
 )
@@ -56,6 +57,9 @@ class CallPolicy:
     server_error_retries: int = 2
     backoff_s: float = 0.5  # first backoff; doubles per retry
     budget_s: float = 20.0  # no call with its waits runs longer than this
+    # No publish (its searches, the playlist's creation and filling) runs longer than this, plus one
+    # request's timeouts; what is left is done later. Well under the update's lease (60 s).
+    publish_deadline_s: float = 20.0
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -177,13 +181,23 @@ class SpotifyConnection:
         )
         self._spotify.prefix = endpoints.api_url.rstrip("/") + "/"
 
-    def call(self, operation: Callable[[spotipy.Spotify], Result]) -> Result:
-        """Run `operation(spotify)` under the policy. Raises a `SpotifyError` when it gives up."""
+    def within(self, seconds: float) -> BoundedConnection:
+        """This connection for calls that must all end within `seconds` from now (one publish)."""
+        return BoundedConnection(self, self._clock() + seconds)
+
+    def call(
+        self, operation: Callable[[spotipy.Spotify], Result], deadline: float | None = None
+    ) -> Result:
+        """Run `operation(spotify)` under the policy, and not past `deadline` (this connection's
+        clock) when given. Raises a `SpotifyError` when it gives up, `SpotifyOverdue` at the
+        deadline."""
         started = self._clock()
         refreshed = False
         failures = 0
         while True:
             self._raise_if_blocked()
+            if deadline is not None and self._clock() >= deadline:
+                raise SpotifyOverdue(0.0)
             used_token = self.tokens.current()
             try:
                 with self._lock:
@@ -196,10 +210,10 @@ class SpotifyConnection:
                     refreshed = True  # an expired or revoked access token: refresh once
                     self.tokens.invalidate(used_token)
                     continue
-                wait = self._wait_before_retry(exc, failures, started)
+                wait = self._wait_before_retry(exc, failures, started, deadline)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 REQUESTS.labels("network").inc()
-                wait = self._wait_after_network_error(exc, failures, started)
+                wait = self._wait_after_network_error(exc, failures, started, deadline)
             failures += 1
             self._sleep(wait)
 
@@ -208,11 +222,14 @@ class SpotifyConnection:
         if remaining > 0:
             raise SpotifyRateLimited(remaining)
 
-    def _wait_before_retry(self, exc: SpotifyException, failures: int, started: float) -> float:
+    def _wait_before_retry(
+        self, exc: SpotifyException, failures: int, started: float, deadline: float | None
+    ) -> float:
         status = exc.http_status
         if status == 429:
             wait = retry_after_seconds(exc.headers)
-            if wait > self.policy.retry_after_cap_s or not self._fits_budget(started, wait):
+            fits = self._fits_budget(started, wait) and self._fits(deadline, wait)
+            if wait > self.policy.retry_after_cap_s or not fits:
                 self.rate_limit.close_for(wait)
                 log.warning("Spotify rate limit: waiting %.0f s before calling again", wait)
                 raise SpotifyRateLimited(wait) from None
@@ -224,25 +241,50 @@ class SpotifyConnection:
         if status == 403:
             raise SpotifyForbidden(f"Spotify refused the account: {_reason(exc)}") from None
         if status >= 500:
-            return self._backoff(failures, started, f"Spotify answered {status}")
+            return self._backoff(failures, started, deadline, f"Spotify answered {status}")
         raise SpotifyUnavailable(f"Spotify answered {status}: {_reason(exc)}") from None
 
-    def _wait_after_network_error(self, exc: Exception, failures: int, started: float) -> float:
+    def _wait_after_network_error(
+        self, exc: Exception, failures: int, started: float, deadline: float | None
+    ) -> float:
         # A read timeout on a POST may have created the playlist already; retrying risks a
         # duplicate, so only failures to connect are retried.
         if isinstance(exc, requests.ReadTimeout):
             raise SpotifyUnavailable("Spotify did not answer in time") from None
-        return self._backoff(failures, started, f"cannot reach Spotify ({type(exc).__name__})")
+        what = f"cannot reach Spotify ({type(exc).__name__})"
+        return self._backoff(failures, started, deadline, what)
 
-    def _backoff(self, failures: int, started: float, what: str) -> float:
+    def _backoff(self, failures: int, started: float, deadline: float | None, what: str) -> float:
         wait = self.policy.backoff_s * 2**failures
         if failures >= self.policy.server_error_retries or not self._fits_budget(started, wait):
             raise SpotifyUnavailable(f"{what}; gave up after {failures + 1} tries") from None
+        if not self._fits(deadline, wait):  # the publish's time is up: the rest comes later
+            raise SpotifyOverdue(wait) from None
         log.info("%s; retrying in %.2f s", what, wait)
         return wait
 
     def _fits_budget(self, started: float, wait: float) -> bool:
         return self._clock() - started + wait <= self.policy.budget_s
+
+    def _fits(self, deadline: float | None, wait: float) -> bool:
+        return deadline is None or self._clock() + wait <= deadline
+
+
+class BoundedConnection:
+    """A connection whose calls all end by one deadline: what a publish uses."""
+
+    def __init__(self, connection: SpotifyConnection, deadline: float) -> None:
+        self.connection = connection
+        self.deadline = deadline
+
+    def call(self, operation: Callable[[spotipy.Spotify], Result]) -> Result:
+        return self.connection.call(operation, self.deadline)
+
+
+class SpotifyCaller(Protocol):
+    """What makes Spotify calls: a connection, or one bounded by a publish's deadline."""
+
+    def call(self, operation: Callable[[spotipy.Spotify], Result]) -> Result: ...
 
 
 def _outcome(status: int) -> str:

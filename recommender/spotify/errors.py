@@ -20,6 +20,15 @@ class SpotifyRateLimited(SpotifyError):
         self.retry_after = retry_after
 
 
+class SpotifyOverdue(SpotifyError):
+    """A publish ran out of its time (`CallPolicy.publish_deadline_s`) before Spotify was done:
+    the person gets links now and the playlist is finished later."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("the Spotify playlist ran out of time; it is finished later")
+        self.retry_after = retry_after
+
+
 class SpotifyUnavailable(SpotifyError):
     """Spotify failed (5xx, timeout, connection refused) more often than we retry."""
 

@@ -25,7 +25,7 @@ from recommender.publishing import (
     TrackLinksPublisher,
 )
 from recommender.spotify.client import SpotifyConnection, SpotifyConnector
-from recommender.spotify.deferred import DeferredPlaylists
+from recommender.spotify.deferred import DeferredPlaylists, Runner
 from recommender.spotify.errors import (
     AuthorizationRejected,
     LinkingUnavailable,
@@ -97,7 +97,34 @@ class SpotifyAccounts:
         if connection is None:
             return bot
         return SpotifyPublisher(
-            connection, self.resolver, self.deferred, fallback=bot, public=self.public_playlists
+            connection,
+            self.resolver,
+            self.deferred,
+            fallback=bot,
+            public=self.public_playlists,
+            account=user_slot(user_id),
+        )
+
+    def runner_for(self, account: str) -> Runner | None:
+        """What finishes a delayed playlist of this account slot; None when the account is gone."""
+        publisher = self._publisher_of(account)
+        return publisher.complete if publisher is not None else None
+
+    def discard(self, account: str, playlist_id: str) -> None:
+        publisher = self._publisher_of(account)
+        if publisher is not None:
+            publisher.discard(playlist_id)
+
+    def _publisher_of(self, account: str) -> SpotifyPublisher | None:
+        try:
+            connection = self._connection(account)
+        except SpotifyError as exc:
+            log.warning("Spotify account %s unusable for a delayed playlist: %s", account, exc)
+            return None
+        if connection is None:
+            return None
+        return SpotifyPublisher(
+            connection, self.resolver, public=self.public_playlists, account=account
         )
 
     def bot_connection(self) -> SpotifyConnection | None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from recommender.songs import Song
-from recommender.spotify.client import SpotifyConnection
+from recommender.spotify.client import SpotifyCaller
 from storage.models import utcnow
 from storage.spotify_credentials import SpotifyTrackMatches
 
@@ -69,7 +69,7 @@ class TrackResolver:
         self._clock = clock
         self._memory: dict[str, tuple[str | None, datetime]] = {}
 
-    def spotify_id(self, song: Song, connection: SpotifyConnection) -> str | None:
+    def spotify_id(self, song: Song, connection: SpotifyCaller) -> str | None:
         if song.spotify_id:
             return song.spotify_id
         key = match_key(song)
@@ -96,7 +96,7 @@ class TrackResolver:
         if self.matches is not None:
             self.matches.put(key, spotify_id)
 
-    def _search(self, song: Song, connection: SpotifyConnection) -> str | None:
+    def _search(self, song: Song, connection: SpotifyCaller) -> str | None:
         query = search_query(song)
         found = connection.call(lambda sp: sp.search(q=query, limit=self.limit, type="track"))
         items = ((found or {}).get("tracks") or {}).get("items") or []

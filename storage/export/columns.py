@@ -104,7 +104,7 @@ RECOMMENDATIONS = Table(
         Column("dislikes", "int", "Count of dislike reactions.", required=True),
         Column("skips", "int", "Count of skip reactions.", required=True),
         Column("plays", "int", "Count of played-to-the-end reactions.", required=True),
-        Column("checkin_status", "string", "none (check-ins off) | pending | sending | sent | answered | expired | superseded (a newer mood came before it was asked)."),
+        Column("checkin_status", "string", "none (check-ins off) | pending | sending | asking | sent | maybe-sent (its send timed out or its sender died mid-way: it may not have arrived, and was not sent again) | answered | expired | superseded (a newer mood came before it was asked)."),
         Column("checkin_sent_at", "timestamp", "When 'how do you feel now?' was sent (UTC)."),
         Column("checkin_answered_at", "timestamp", "When it was answered (UTC)."),
         Column("after_source", "string", "How the mood after was told: checkin (words) | checkin-voice | checkin-sam (both SAM scales, no words)."),

@@ -651,6 +651,8 @@ class FakeSpotify:
             return self._create_playlist(user_id, json.loads(body or b"{}"))
         if (method, path) == ("GET", "/search"):
             return self._search(query)
+        if (method, path) == ("DELETE", "/me/library"):
+            return self._remove_from_library(user_id, query)
         found = re.fullmatch(r"/playlists/([^/]+)(/items)?", path)
         if found:
             playlist = self._playlist(found[1])
@@ -687,6 +689,19 @@ class FakeSpotify:
         with self._lock:
             self.playlists[playlist.id] = playlist
         return _Reply(201, self._playlist_api(playlist))
+
+    def _remove_from_library(self, user_id: str, query: dict[str, str]) -> _Reply:
+        """Removing one's own playlist from one's library deletes it (Spotify's unfollow)."""
+        uris = [u for u in query.get("uris", "").split(",") if u]
+        if not uris or len(uris) > 40:
+            raise self._bad("DELETE /me/library", "1 to 40 uris")
+        with self._lock:
+            for uri in uris:
+                kind, _, item = uri.removeprefix("spotify:").partition(":")
+                playlist = self.playlists.get(item) if kind == "playlist" else None
+                if playlist is not None and playlist.owner_id == user_id:
+                    del self.playlists[item]
+        return _Reply(200, None)
 
     def _add_items(
         self, playlist: FakePlaylist, user_id: str, query: dict[str, str], payload: Any

@@ -290,6 +290,13 @@ class _Queue:
     allowed: list[str] | None = None
 
 
+def _int_or_zero(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _now() -> int:
     return int(time.time())
 
@@ -342,6 +349,7 @@ class FakeTelegram:
         self._retry: dict[int, tuple[int, float]] = {}  # update_id -> (failures, due at)
         self._held_chats: dict[int, asyncio.Event] = {}
         self._held_count: dict[int, int] = {}
+        self._held_answers: dict[int, asyncio.Event] = {}
         self.spec = spec or load_spec()
         self.port = port
         self.bot_user: dict[str, Any] = {
@@ -740,6 +748,20 @@ class FakeTelegram:
         with self._lock:
             return self._held_count.get(chat.id, 0)
 
+    def hold_answers(self, chat: FakeChat) -> None:
+        """From now on, sendMessage calls to `chat` reach Telegram (the message is in the chat) but
+        their answers wait in the network until `release_answers`: the sender cannot tell whether
+        its message arrived."""
+        assert self._loop is not None, "start the fake first"
+        with self._lock:
+            self._held_answers[chat.id] = asyncio.Event()
+
+    def release_answers(self, chat: FakeChat) -> None:
+        with self._lock:
+            event = self._held_answers.pop(chat.id, None)
+        if event is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(event.set)
+
     def user_blocks_bot(self, user: FakeUser) -> None:
         """From now on, messages to the user's private chat answer 403 as Telegram does."""
         with self._lock:
@@ -901,6 +923,7 @@ class FakeTelegram:
                 return _json(ApiError(500, "the sender hung up").body(), 500)  # nobody reads it
             self._check_flood(name, params)
             result = await self._call(method, params)
+            await self._answer_held(name, params)
             body: dict[str, Any] = {"ok": True, "result": result}
             status = 200
         except ApiError as error:
@@ -929,6 +952,15 @@ class FakeTelegram:
                 self._held_count[chat_id] -= 1
         transport = request.transport
         return transport is not None and not transport.is_closing()
+
+    async def _answer_held(self, name: str, params: dict[str, Any]) -> None:
+        """Hold the answer of a sendMessage that reached a chat whose answers are held."""
+        if name != "sendMessage":
+            return
+        with self._lock:
+            event = self._held_answers.get(_int_or_zero(params.get("chat_id")))
+        if event is not None:
+            await event.wait()
 
     async def _call(self, method: MethodSpec, params: dict[str, Any]) -> Any:
         if method.name == "getUpdates":

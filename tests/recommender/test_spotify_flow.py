@@ -8,6 +8,7 @@ import io
 import logging
 import queue
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -71,6 +72,13 @@ class World:
         self.spotify.deferred.wake()
         return self.outcomes.get(timeout=30)
 
+    def wait_until_none_pending(self, timeout: float = 30) -> None:
+        """The worker reports a job's outcome, then records the job done."""
+        deadline = time.monotonic() + timeout
+        while self.spotify.deferred.pending() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.spotify.deferred.pending() == 0
+
 
 class Browser:
     """The operator: opens the URL the login printed, agrees, pastes the address back."""
@@ -112,6 +120,7 @@ def world(fake: FakeSpotify, store: Store) -> Iterator[World]:
     spotify = build_spotify(
         config, store.spotify_tables(), outcomes.put, sleep=clock.sleep, clock=clock
     )
+    spotify.start_deferred()
     yield World(fake, store, clock, spotify, outcomes)
     spotify.close()
 
@@ -211,7 +220,7 @@ def test_a_long_retry_after_sends_links_now_and_the_playlist_later(world: World)
     assert world.fake.playlists[later.external_id or ""].uris == [
         f"spotify:track:{s.spotify_id}" for s in songs
     ]
-    assert world.spotify.deferred.pending() == 0
+    world.wait_until_none_pending()
 
 
 def test_a_rate_limit_while_filling_resumes_the_same_playlist(world: World) -> None:

@@ -10,12 +10,18 @@ from datetime import timedelta
 import pytest
 
 from recommender.publishing import PlaylistDraft, PublishedPlaylist
-from recommender.spotify.deferred import DeferredOutcome, DeferredPlaylists, PlaylistJob
+from recommender.spotify.deferred import (
+    DeferredOutcome,
+    DeferredPlaylists,
+    PlaylistJob,
+    Runner,
+)
 from recommender.spotify.errors import AuthorizationRejected, SpotifyUnavailable
 from recommender.spotify.log_redaction import SecretRedactingFilter, redact
 from recommender.spotify.oauth import SpotifyApp, StateSigner, parse_redirect, validate_redirect_uri
 from recommender.spotify.search import TrackResolver
 from recommender.spotify.tokens import STATE_PURPOSE, TokenCipher, TokenUnreadable, derive_key
+from storage import Store
 
 KEY = "a-long-enough-secret-key-for-tests"
 
@@ -141,19 +147,39 @@ def test_search_limit_above_spotifys_ten_is_refused() -> None:
         TrackResolver(limit=11)
 
 
-def test_the_deferred_queue_gives_up_after_its_attempts_and_says_so() -> None:
+class OneAccount:
+    """The runner of the only account, and the playlists it was asked to delete."""
+
+    def __init__(self, run: Runner) -> None:
+        self.run = run
+        self.discarded: list[str] = []
+
+    def runner_for(self, account: str) -> Runner | None:
+        return self.run if account == "bot" else None
+
+    def discard(self, account: str, playlist_id: str) -> None:
+        self.discarded.append(playlist_id)
+
+
+def test_the_deferred_queue_gives_up_after_its_attempts_and_says_so(store: Store) -> None:
     outcomes: queue.Queue[DeferredOutcome] = queue.Queue()
-    deferred = DeferredPlaylists(outcomes.put, max_attempts=2, failure_delay_s=0.0)
+    deferred = DeferredPlaylists(
+        outcomes.put, store.spotify_tables().deferred_queue, max_attempts=2, failure_delay_s=0.0
+    )
     tries: list[int] = []
 
     def run(job: PlaylistJob) -> PublishedPlaylist:
         tries.append(job.attempts)
+        job.playlist_id = "half-filled"
         raise SpotifyUnavailable("Spotify answered 503")
 
-    job = PlaylistJob("deferred:t1", PlaylistDraft("t", "d", ()))
-    deferred.schedule(job, 0.0, run)
+    accounts = OneAccount(run)
+    deferred.start(accounts)
+    deferred.schedule(PlaylistJob("deferred:t1", PlaylistDraft("t", "d", ())), 0.0, "bot")
     outcome = outcomes.get(timeout=30)
     deferred.close()
     assert outcome.ticket == "deferred:t1" and outcome.playlist is None
     assert outcome.problem == "Spotify answered 503"
     assert tries == [1, 2]
+    assert accounts.discarded == ["half-filled"]  # nothing half-made is left on Spotify
+    assert deferred.pending() == 0

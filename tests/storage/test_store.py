@@ -148,10 +148,13 @@ def test_due_checkin_is_claimed_once_and_answered(store: Store) -> None:
 def test_an_answer_while_the_question_is_on_its_way_closes_it(store: Store) -> None:
     """The job has sent the question but not yet marked it sent when the answer comes in: the
     answer closes the check-in, marking it sent later changes nothing, and it is never asked
-    again, even after its claim lapses."""
+    again, even after its claim lapses. Only a question on its way counts: a claimed one not yet
+    being sent does not take the person's words as its answer."""
     user_id, chat_id, _ = recommend(store, due=T0)
     lease = timedelta(minutes=5)
     (claimed,) = store.claim_due_checkins("telegram", T0, lease)
+    assert store.open_checkin(user_id, chat_id) is None  # claimed, not asked yet
+    assert store.begin_checkin_send(claimed.checkin_id, claimed.claimed_at, T0)
     open_one = store.open_checkin(user_id, chat_id)
     assert open_one is not None and open_one.id == claimed.checkin_id
     after = store.add_mood_report(user_id, chat_id, NewMood("fine", "checkin", 0.3, 0, 0.8, "v1"))
@@ -161,6 +164,7 @@ def test_an_answer_while_the_question_is_on_its_way_closes_it(store: Store) -> N
     assert store.claim_due_checkins("telegram", T0 + 2 * lease, lease) == []
     checkin = store.checkin(claimed.checkin_id)
     assert checkin is not None and checkin.status == "answered"
+    assert checkin.sent_at == T0  # it was asked, though the answer came before the send's end
 
 
 def test_lapsed_claim_is_reclaimed(store: Store) -> None:

@@ -24,6 +24,7 @@ from bot.adapters.discord.incoming import (
 from bot.core import replies
 from bot.core.events import (
     Core,
+    DeliveryUncertain,
     Incoming,
     Outgoing,
     Payload,
@@ -57,6 +58,7 @@ class DiscordAdapter(ChatAdapter):
         self.token = token  # what `run` logs in with
         self.client: MoodwaveClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.deliver_timeout_s = 60.0  # a send from another thread waits this long for Discord
 
     # -- wiring --------------------------------------------------------------------------------
 
@@ -273,9 +275,16 @@ class DiscordAdapter(ChatAdapter):
 
     def deliver(self, chat_external_id: str, out: Outgoing) -> None:
         """Called from another thread (the check-in job, a finished Spotify playlist): send on the
-        bot's loop and wait for it, so a failure is the caller's to retry."""
+        bot's loop and wait for it, so a failure is the caller's to retry; `DeliveryUncertain`
+        when Discord did not answer in time (the message may have arrived)."""
         if self._loop is None or self.client is None:
             raise RuntimeError("the Discord bot is not running yet")
         channel = self.client.get_partial_messageable(int(chat_external_id))
         future = asyncio.run_coroutine_threadsafe(self._send(channel, out), self._loop)
-        future.result(timeout=60)
+        try:
+            future.result(timeout=self.deliver_timeout_s)
+        except TimeoutError:
+            future.cancel()  # what has not gone yet stays unsent; what went may have arrived
+            raise DeliveryUncertain(
+                f"Discord did not answer within {self.deliver_timeout_s:g} s"
+            ) from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from starlette.routing import BaseRoute
 from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.error import ChatMigrated, TelegramError
+from telegram.error import BadRequest, ChatMigrated, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     BaseRateLimiter,
@@ -36,6 +36,7 @@ from bot.core import replies
 from bot.core.events import (
     Command,
     Core,
+    DeliveryUncertain,
     NotHandledNow,
     Outgoing,
     Payload,
@@ -52,6 +53,8 @@ log = logging.getLogger(__name__)
 # Updates of different chats handled at once: the core runs in threads (database, model), so a
 # few in flight keep both the cores and the database busy while one waits.
 CONCURRENT_UPDATES = 8
+# How long a send from another thread (a check-in, a mix, a notice) waits for Telegram's answer.
+DELIVER_TIMEOUT_S = 60.0
 # Telegram's getFile serves at most 20 MB; a voice note that size is hours long anyway.
 MAX_VOICE_BYTES = 20 * 1024 * 1024
 Migrate = Callable[[str, str], None]
@@ -80,6 +83,7 @@ class TelegramAdapter(ChatAdapter):
         self.application: Application | None = None
         self.webhook: Webhook | None = None  # None: long polling
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.deliver_timeout_s = DELIVER_TIMEOUT_S
 
     # -- wiring --------------------------------------------------------------------------------
 
@@ -343,12 +347,23 @@ class TelegramAdapter(ChatAdapter):
 
     def deliver(self, chat_external_id: str, out: Outgoing) -> None:
         """Called from another thread (the check-in job, a finished Spotify playlist): send on the
-        bot's loop and wait for it, so a failure is the caller's to retry (a check-in stays
-        claimed but unsent, and its lease retries it)."""
+        bot's loop and wait for it. Telegram's refusal is the caller's to retry; a send without an
+        answer in time is cancelled (what has not gone yet stays unsent) and raises
+        `DeliveryUncertain`, since its message may have reached the chat all the same."""
         if self._loop is None:
             raise RuntimeError("the Telegram bot is not running yet")
         future = asyncio.run_coroutine_threadsafe(self._send(chat_external_id, out), self._loop)
-        future.result(timeout=60)
+        try:
+            future.result(timeout=self.deliver_timeout_s)
+        except TimeoutError:
+            future.cancel()
+            raise DeliveryUncertain(
+                f"Telegram did not answer within {self.deliver_timeout_s:g} s"
+            ) from None
+        except NetworkError as exc:
+            if isinstance(exc, BadRequest):  # Telegram answered: nothing was sent
+                raise
+            raise DeliveryUncertain(f"the connection to Telegram failed mid-send: {exc}") from exc
 
 
 def builds_playlist(payload: Payload) -> bool:
