@@ -37,8 +37,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 180) -> None:
-    """Poll GET url until it answers 200; fail early if the process died."""
+def wait_healthy(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 600) -> None:
+    """Poll GET url until it answers 200; fail early if the process died. The deadline is only an
+    upper bound: a first start imports the catalog, minutes on a loaded two-core machine."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
