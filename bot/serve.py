@@ -20,6 +20,7 @@ from bot.adapters import enabled_platforms
 from bot.adapters.base import ChatAdapter, CoreHost
 from bot.app import build_app, build_spotify_services, open_store, settle_heap
 from bot.core_host import InProcessCore
+from bot.limits import LimitedCore, RateLimiter
 from bot.notify import Notifier
 from bot.settings import Settings
 from bot.web import web_app
@@ -44,7 +45,8 @@ class Bots:
         close: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
-        self.core = core
+        # Every event passes the per-person and per-chat limits before it reaches the core.
+        self.core: CoreHost = LimitedCore(core, RateLimiter.from_settings(settings))
         self.store = store  # the update claims' bookkeeping and chat migrations, done here
         self.spotify = spotify  # its account-linking callback is served by this process's web app
         self._close = close

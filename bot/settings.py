@@ -109,6 +109,14 @@ class Settings(BaseSettings):
     # A Telegram update claimed by a replica that died before finishing is taken over by its
     # redelivery after this lease; longer than any one update's handling (Spotify's budget is 20 s).
     update_lease: timedelta = timedelta(seconds=60)
+    # Events (messages, commands, button presses) one person may hand the core: `person_burst` at
+    # once, then `person_messages_per_minute` on average; and one chat, all its members together.
+    # Beyond them the event is skipped, with one kind "slow down a little" (bot.limits). 0 per
+    # minute: no limit. Each process (replica) keeps its own count.
+    person_messages_per_minute: float = Field(default=30.0, ge=0.0)
+    person_burst: int = Field(default=15, ge=1)
+    chat_messages_per_minute: float = Field(default=90.0, ge=0.0)
+    chat_burst: int = Field(default=40, ge=1)
     mix_wait: timedelta = timedelta(minutes=3)
     playlist_size: int = 10
     max_message_chars: int = 4000
