@@ -1,5 +1,8 @@
 """Database engines: SQLite (the embedded default: WAL, foreign keys on, a busy timeout so the
-check-in job and the chat can write at once) and PostgreSQL, from one URL."""
+check-in job and the chat can write at once) and PostgreSQL, from one URL.
+
+Statement parameters are people's words (their messages, names): `hide_parameters` keeps them out
+of the text of database errors, and so out of the logs that record those errors."""
 
 from __future__ import annotations
 
@@ -13,10 +16,15 @@ from sqlmodel import create_engine
 def make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            echo=echo,
+            hide_parameters=True,
+            connect_args={"check_same_thread": False},
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -9,6 +9,7 @@ PostgreSQL cases fail loudly; set MOODWAVE_TEST_POSTGRES=skip to skip them on pu
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,18 @@ from storage import Store, make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_as_it_was() -> Iterator[None]:
+    """`moodwave` commands run in-process (`bot.cli.main`) set the root logger's level and add
+    filters to its handlers; the next test gets them back as they were."""
+    root = logging.getLogger()
+    level, filters = root.level, {handler: list(handler.filters) for handler in root.handlers}
+    yield
+    root.setLevel(level)
+    for handler in root.handlers:
+        handler.filters = filters.get(handler, [])
 
 
 @pytest.fixture(scope="session")
