@@ -41,7 +41,11 @@ class HideSecrets(logging.Filter):
         return _BOT_TOKEN_IN_PATH.sub(rf"\1{HIDDEN}", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.hide(record.getMessage()), None
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format: left for the handler to report, as logging does
+            return True
+        record.msg, record.args = self.hide(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
