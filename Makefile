@@ -52,8 +52,10 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
+# The tests run in a random order (pytest-randomly prints "Using --randomly-seed=N" first);
+# SEED=N runs that order again.
 pytest: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest $(if $(SEED),-p randomly --randomly-seed=$(SEED))
 
 test: lint typecheck pytest
 

@@ -57,12 +57,12 @@ from bot.app import ConfigurationError, build_app, settle_heap
 from bot.core.events import DeliveryUncertain, Incoming, NotHandledNow, Outgoing, Send
 from bot.core_host import start_jobs
 from bot.core_pipe import CoreUnavailable, Pipe
+from bot.logs import configure_logging
 from bot.metrics import core_exposition
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # The core's threads give up the GIL at every SQLite statement and torch operation, and each then
 # waits for it back while another thread runs Python; at Python's default 5 ms that wait is often
 # longer than the statement. At 50 updates/s offered, three interleaved pairs of runs: p99 97, 109
@@ -322,7 +322,7 @@ def serve_core(settings: Settings, claimer: str, connection: Connection, log_lev
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    logging.basicConfig(level=log_level, format=LOG_FORMAT, stream=sys.stderr)
+    configure_logging(log_level, settings)
     pipe = Pipe(connection)
     try:
         app = build_app(settings, claimer)

@@ -26,6 +26,7 @@ from bot.adapters import enabled_platforms
 from bot.adapters.base import ChatAdapter
 from bot.app import build_app, build_spotify_services, open_store, settle_heap
 from bot.core_host import InProcessCore
+from bot.limits import LimitedCore, RateLimiter
 from bot.metrics import MeteredCore, ObservableCore, ServingMetrics
 from bot.notify import Notifier
 from bot.settings import Settings
@@ -51,7 +52,11 @@ class Bots:
         close: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
-        self.core = MeteredCore(core, ServingMetrics())  # what /metrics reports
+        # Every event passes the per-person and per-chat limits before it reaches the core; what
+        # /metrics reports counts every event, those told to slow down included.
+        self.core = MeteredCore(
+            LimitedCore(core, RateLimiter.from_settings(settings)), ServingMetrics()
+        )
         self.store = store  # the update claims' bookkeeping and chat migrations, done here
         self.spotify = spotify  # its account-linking callback is served by this process's web app
         self._close = close

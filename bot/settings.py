@@ -4,6 +4,7 @@ optional `.env` file. Only `bot.app` and the command line read them; the rest is
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -129,6 +130,14 @@ class Settings(BaseSettings):
     # A Telegram update claimed by a replica that died before finishing is taken over by its
     # redelivery after this lease; longer than any one update's handling (Spotify's budget is 20 s).
     update_lease: timedelta = timedelta(seconds=60)
+    # Events (messages, commands, button presses) one person may hand the core: `person_burst` at
+    # once, then `person_messages_per_minute` on average; and one chat, all its members together.
+    # Beyond them the event is skipped, with one kind "slow down a little" (bot.limits). 0 per
+    # minute: no limit. Each process (replica) keeps its own count.
+    person_messages_per_minute: float = Field(default=30.0, ge=0.0)
+    person_burst: int = Field(default=15, ge=1)
+    chat_messages_per_minute: float = Field(default=90.0, ge=0.0)
+    chat_burst: int = Field(default=40, ge=1)
     mix_wait: timedelta = timedelta(minutes=3)
     playlist_size: int = 10
     max_message_chars: int = 4000
@@ -221,7 +230,8 @@ class Settings(BaseSettings):
         return self.home / "models"
 
     def masked(self) -> dict[str, str]:
-        """The effective settings for display: secrets show only whether they are set."""
+        """The effective settings for display: secrets show only whether they are set, and URLs
+        (the database's, the worker's) show no credentials."""
         shown: dict[str, str] = {}
         for name in type(self).model_fields:
             value = getattr(self, name)
@@ -229,11 +239,13 @@ class Settings(BaseSettings):
                 shown[name] = "********"
             elif value is None:
                 shown[name] = "(not set)"
+            elif name.endswith(("_url", "_uri")):
+                shown[name] = mask_url(str(value))
             else:
                 shown[name] = str(value)
-        shown["database_url"] = _mask_url_password(self.effective_database_url)
+        shown["database_url"] = mask_url(self.effective_database_url)
         if self.redis_url:
-            shown["redis_url"] = _mask_url_password(self.redis_url)
+            shown["redis_url"] = mask_url(self.redis_url)
         return shown
 
 
@@ -255,10 +267,37 @@ def parse_duration(text: str) -> object:
     return timedelta(seconds=seconds)
 
 
-def _mask_url_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
+# Query parameters that carry credentials (libpq's password and sslpassword, tokens, API keys).
+_SECRET_PARAMETERS = ("pass", "pwd", "secret", "token", "key", "auth", "credential", "sig")
+MASK = "***"
+
+
+def mask_url(url: str) -> str:
+    """The URL without its credentials: the password of user:password@, and the values of query
+    parameters such as password=, sslpassword= or token=. A URL that does not parse cleanly (an
+    unencoded @ or / in its password) shows only what follows its last @."""
+    from urllib.parse import urlsplit
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is shown without its credentials part
-        return url.split("@")[-1]
+        parts = urlsplit(url)
+    except ValueError:
+        return MASK
+    if "@" in parts.path + parts.query + parts.fragment:
+        scheme = f"{parts.scheme}://" if parts.scheme else ""
+        return f"{scheme}{MASK}@{url.rsplit('@', 1)[1]}"
+    head, question, query = url.partition("?")
+    if "@" in parts.netloc:
+        userinfo, host = parts.netloc.rsplit("@", 1)
+        user, has_password, _ = userinfo.partition(":")
+        head = head.replace(parts.netloc, f"{user}:{MASK}@{host}" if has_password else parts.netloc)
+    query = _QUERY_PARAMETER.sub(
+        lambda m: f"{m[1]}{m[2]}={MASK}" if _secret_parameter(m[2]) else m[0], query
+    )
+    return head + question + query
+
+
+_QUERY_PARAMETER = re.compile(r"(^|[&;])([^=&;#]+)=([^&;#]*)")
+
+
+def _secret_parameter(name: str) -> bool:
+    return any(word in name.lower() for word in _SECRET_PARAMETERS)

@@ -7,6 +7,9 @@ server after `statement_s` (a lock held elsewhere, a runaway query), and TCP kee
 user timeout close a connection to a peer that has gone from the network. A server that is alive
 enough to acknowledge packets but never answers (stopped, wedged) is noticed only by the caller's
 own deadline: the bot's core deadline (`bot.core_process`) replaces a core stuck on it.
+
+Statement parameters are people's words (their messages, names): `hide_parameters` keeps them out
+of the text of database errors, and so out of the logs that record those errors.
 """
 
 from __future__ import annotations
@@ -45,12 +48,19 @@ def make_engine(url: str, echo: bool = False, timeouts: DatabaseTimeouts | None 
         _ensure_sqlite_folder(url)
         busy_s = timeouts.statement_s if timeouts.statement_s is not None else 10.0
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_s}
+            url,
+            echo=echo,
+            hide_parameters=True,
+            connect_args={"check_same_thread": False, "timeout": busy_s},
         )
         event.listen(engine, "connect", _sqlite_pragmas(busy_s))
         return engine
     return create_engine(
-        url, echo=echo, pool_pre_ping=True, connect_args=postgres_connect_args(url, timeouts)
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        connect_args=postgres_connect_args(url, timeouts),
     )
 
 

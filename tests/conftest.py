@@ -1,40 +1,40 @@
 """Shared fixtures: the data directory, and a migrated `Store` on SQLite and on PostgreSQL.
 
 PostgreSQL is a real server (127.0.0.1:5432 on the development machines and in CI). Each test
-session creates its own database and drops it at the end. When the server cannot be reached the
+session creates its own database and drops it at the end; each test that asks for it
+(`postgres_url`, `database_url`, `store`) gets it emptied first, so the tests pass in any order
+(`make pytest` shuffles them). When the server cannot be reached the
 PostgreSQL cases fail loudly; set MOODWAVE_TEST_POSTGRES=skip to skip them on purpose.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from storage import Store, make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-TABLES = (
-    "reaction",
-    "checkin",
-    "playlist",
-    "recommendation_item",
-    "recommendation",
-    "mood_report",
-    "chat",
-    '"user"',
-    "song",
-    "processed_update",
-    "spotify_credential",
-    "spotify_track_match",
-    "deferred_playlist",
-)
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_as_it_was() -> Iterator[None]:
+    """`moodwave` commands run in-process (`bot.cli.main`) set the root logger's level and add
+    filters to its handlers; the next test gets them back as they were."""
+    root = logging.getLogger()
+    level, filters = root.level, {handler: list(handler.filters) for handler in root.handlers}
+    yield
+    root.setLevel(level)
+    for handler in root.handlers:
+        handler.filters = filters.get(handler, [])
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +46,9 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, migrated to the latest schema."""
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated to the latest schema. Tests ask
+    for `postgres_url` instead, which empties it first."""
     if os.environ.get("MOODWAVE_TEST_POSTGRES", "").lower() == "skip":
         pytest.skip("PostgreSQL tests skipped on purpose (MOODWAVE_TEST_POSTGRES=skip)")
     admin_url = make_url(os.environ.get("MOODWAVE_TEST_POSTGRES_URL", DEFAULT_PG))
@@ -75,9 +76,27 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
-def _truncate_all(engine: Engine) -> None:
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """The session's PostgreSQL database, emptied for this test: whatever an earlier test left
+    (people, update claims and their leases, check-ins) is gone, so no test depends on which ran
+    before it. A fake Telegram numbers its updates from 1 each time: a claim left behind made the
+    next test's first update look like a redelivery, dropped unanswered."""
+    engine = make_engine(postgres_database)
+    try:
+        empty_all_tables(engine)
+    finally:
+        engine.dispose()
+    return postgres_database
+
+
+def empty_all_tables(engine: Engine) -> None:
+    """Every table but the migrations' bookkeeping emptied, its ids restarted (the tables are
+    read from the database, so a table a new migration adds is emptied too)."""
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    quoted = ", ".join(f'"{t}"' for t in tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -90,11 +109,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         engine.dispose()
         yield url
         return
-    url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    _truncate_all(engine)
-    engine.dispose()
-    yield url
+    yield request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from bot.core.events import (
     TextMessage,
     UserRef,
     VoiceNote,
+    whole_number,
 )
 from bot.core.owners import without_owner
 from bot.core.reactions import REACTION_COMMANDS
@@ -59,7 +60,11 @@ def parse_line(line: str) -> Payload:
         name, *args = stripped[1:].split()
         return Command(name.lower(), tuple(args))
     words = stripped.split()
-    if len(words) == 2 and words[0].lower() in REACTION_COMMANDS and words[1].isdigit():
+    if (
+        len(words) == 2
+        and words[0].lower() in REACTION_COMMANDS
+        and whole_number(words[1]) is not None
+    ):
         return Command(words[0].lower(), (words[1],))
     return TextMessage(line)
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
+from bot.adapters import enabled_platforms
 from bot.cli import (
     analyze,
     catalog,
@@ -28,6 +29,7 @@ from bot.cli import (
     usage,
     worker,
 )
+from bot.logs import configure_logging
 from bot.settings import Settings
 from datafiles import DatasetUnavailable
 
@@ -57,13 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"moodwave: a setting is invalid:\n{_settings_errors(exc)}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.INFO)
-        if args.command not in ("chat", "run")
-        else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(_log_level(args.command, settings), settings)
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
         return handler(args, settings)
@@ -79,6 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"moodwave: {exc}", file=sys.stderr)
             return 2
         raise
+
+
+def _log_level(command: str, settings: Settings) -> int:
+    """`MOODWAVE_LOG_LEVEL`, but warnings only for the console chat (its log would be mixed into
+    the conversation), also when `moodwave run` falls back to it."""
+    if command == "chat" or (command == "run" and not enabled_platforms(settings)):
+        return logging.WARNING
+    level: int = getattr(logging, settings.log_level.upper(), logging.INFO)
+    return level
 
 
 def _parser() -> argparse.ArgumentParser:

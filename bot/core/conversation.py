@@ -29,6 +29,7 @@ from bot.core.events import (
     ReactionPress,
     TextMessage,
     VoiceNote,
+    without_nul,
 )
 from bot.core.mixes import GroupMixes
 from bot.core.moods import record_mood
@@ -132,6 +133,7 @@ class Conversation:
             return [Outgoing(replies.APOLOGY)]
 
     def _handle(self, event: Incoming) -> list[Outgoing]:
+        event = without_nul(event)
         if event.update_id is not None and not self.store.claim_update(
             event.platform, event.update_id
         ):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -126,6 +126,29 @@ def decode_replies(text: str) -> list[Outgoing]:
     ]
 
 
+def without_nul(event: Incoming) -> Incoming:
+    """The event with NUL characters taken out of its words (the text, a command's words, names):
+    PostgreSQL refuses them in text, and they mean nothing in a message."""
+
+    def clean(text: str) -> str:
+        return text.replace("\x00", "")
+
+    def clean_or_none(text: str | None) -> str | None:
+        return None if text is None else clean(text)
+
+    payload = event.payload
+    if isinstance(payload, TextMessage):
+        payload = TextMessage(clean(payload.text))
+    elif isinstance(payload, Command):
+        payload = Command(clean(payload.name), tuple(clean(arg) for arg in payload.args))
+    return replace(
+        event,
+        chat=replace(event.chat, title=clean_or_none(event.chat.title)),
+        user=replace(event.user, display_name=clean_or_none(event.user.display_name)),
+        payload=payload,
+    )
+
+
 class Core(Protocol):
     """What an adapter hands each event to: the conversation, in the bot's process or in a process
     of its own (`bot.core_process`). Never raises for a bad event: the reply is then an apology.
@@ -176,13 +199,27 @@ def answered_in_place(payload: Payload) -> bool:
     )
 
 
+LARGEST_ID = 2**63 - 1  # a database id fits a signed 64-bit integer
+
+
+def whole_number(text: str) -> int | None:
+    """`text` as a whole number when it is ASCII digits only, else None. Not `str.isdigit`: "²"
+    and "①" are digits to it and `int` refuses them; and a number past 64 bits is no row's id
+    (PostgreSQL and SQLite would refuse it as a query parameter)."""
+    if not (text.isascii() and text.isdecimal() and len(text) <= len(str(LARGEST_ID))):
+        return None
+    number = int(text)
+    return number if number <= LARGEST_ID else None
+
+
 def decode_action(action: str) -> Payload | None:
     """The payload a pressed button stands for; None for anything malformed or forged."""
     parts = action.split(":")
     if len(parts) == 3 and parts[0] == "r":
         kind = _REACTION_CODES.get(parts[1])
-        if kind is not None and parts[2].isdigit():
-            return ReactionPress(int(parts[2]), kind)
+        item_id = whole_number(parts[2])
+        if kind is not None and item_id is not None:
+            return ReactionPress(item_id, kind)
         return None
     if parts[0] and parts[0].isalpha() and parts[0] != "r":
         return Command(parts[0].lower(), tuple(p for p in parts[1:] if p))

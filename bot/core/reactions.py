@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.core import replies
 from bot.core.catalog import CatalogSnapshot
-from bot.core.events import Outgoing, ReactionKind
+from bot.core.events import Outgoing, ReactionKind, whole_number
 from bot.core.moods import mood_of
 from bot.core.people import Person, Room
 from recommender import Recommender
@@ -26,9 +26,10 @@ class Reactions:
         self, person: Person, room: Room, args: tuple[str, ...], *, kind: ReactionKind
     ) -> list[Outgoing]:
         """ "like 3": song 3 of the latest playlist in this chat."""
-        if len(args) != 1 or not args[0].isdigit():
+        position = whole_number(args[0]) if len(args) == 1 else None
+        if position is None:
             return [Outgoing(f"Which song? Type {kind.value} N, with N from the latest playlist.")]
-        item = self.store.latest_item_at(room.id, int(args[0]))
+        item = self.store.latest_item_at(room.id, position)
         if item is None or item.id is None:
             return [Outgoing(replies.NO_SUCH_SONG)]
         return self.react(person, room, item.id, kind)

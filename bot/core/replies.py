@@ -181,6 +181,15 @@ def correction_label(args: tuple[str, ...]) -> str:
 NO_SONGS = "I couldn't find songs for that mood in the catalog, sorry."
 
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+# Said once when a person, or a chat, writes faster than `bot.limits` lets through.
+SLOW_DOWN = (
+    "You're writing faster than I can keep up with, so I skipped that one. Slow down a little, "
+    "please, and I'll be right with you."
+)
+SLOW_DOWN_CHAT = (
+    "This chat is writing faster than I can keep up with, so I'm skipping a few messages. "
+    "Slow down a little, please."
+)
 
 
 def too_long(total: int, read: int) -> str:

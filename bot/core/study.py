@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.core.events import whole_number
 from bot.core.people import Person
 from recommender import Recommender
 from recommender.arms import Arm, ArmAssigner, arm_of
@@ -87,9 +88,10 @@ class SamPress:
         dimension = {"v": "valence", "a": "arousal"}.get(code)
         if target not in ("c", "r") or dimension is None:
             return None
-        if not (target_id.isdigit() and point.isdigit() and int(point) in SAM_POINTS):
+        row_id, scale_point = whole_number(target_id), whole_number(point)
+        if row_id is None or scale_point is None or scale_point not in SAM_POINTS:
             return None
-        return cls(target, int(target_id), dimension, int(point))
+        return cls(target, row_id, dimension, scale_point)
 
     @property
     def value(self) -> float:

@@ -173,6 +173,28 @@ def test_bad_input_gets_kind_specific_answers(harness: Harness) -> None:
     assert rows(harness, Reaction) == []
 
 
+def test_numbers_that_are_not_plain_digits_get_the_usage_not_the_apology(
+    harness: Harness,
+) -> None:
+    harness.send(TextMessage("happy"))
+    for number in ("²", "①", "٣", str(2**64)):
+        (out,) = harness.send(Command("like", (number,)))
+        assert out.text.startswith("Which song?"), number
+        assert harness.send(Command("sam", ("c", number, "v", "3")))[0].text != replies.APOLOGY
+        assert harness.send(Command("sam", ("c", "1", "v", number)))[0].text != replies.APOLOGY
+    assert rows(harness, Reaction) == []
+
+
+def test_nul_characters_are_taken_out_not_refused(harness: Harness) -> None:
+    """PostgreSQL refuses NUL in text: before, this message got the apology there."""
+    (out,) = harness.send(TextMessage("so happy\x00 today\x00"), name="A\x00nn")
+    assert out.entries, out.text
+    (report,) = rows(harness, MoodReport)
+    assert report.text == "so happy today"
+    assert rows(harness, User)[0].display_name == "Ann"
+    assert harness.send(Command("mode\x00", ("lift\x00",)))[0].text != replies.APOLOGY
+
+
 def test_someone_elses_item_cannot_be_reacted_to_from_another_chat(harness: Harness) -> None:
     (out,) = harness.send(TextMessage("happy"), user="u1")
     item = out.entries[0].item_id

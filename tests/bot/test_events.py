@@ -12,6 +12,7 @@ from bot.core.events import (
     command_action,
     decode_action,
     reaction_action,
+    whole_number,
 )
 
 
@@ -32,6 +33,19 @@ def test_oversized_action_is_refused() -> None:
         command_action("mode", "x" * 70)
 
 
-@pytest.mark.parametrize("forged", ["", "r:x:1", "r:l:abc", "r:l", ":::", "1abc:x"])
+@pytest.mark.parametrize(
+    "forged",
+    ["", "r:x:1", "r:l:abc", "r:l", ":::", "1abc:x", "r:l:²", "r:d:①", "r:s:٣", f"r:l:{2**63}"],
+)
 def test_malformed_or_forged_actions_decode_to_nothing(forged: str) -> None:
     assert decode_action(forged) is None
+
+
+@pytest.mark.parametrize("text", ["²", "①", "٣", "1²", "-1", "+1", " 1", "", str(2**63)])
+def test_only_plain_digits_within_an_id_are_whole_numbers(text: str) -> None:
+    assert whole_number(text) is None
+
+
+def test_whole_numbers() -> None:
+    assert whole_number("0") == 0 and whole_number("042") == 42
+    assert whole_number(str(2**63 - 1)) == 2**63 - 1

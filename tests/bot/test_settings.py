@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -85,6 +86,47 @@ def test_config_masks_secrets(
         assert secret not in out
     assert "MOODWAVE_TELEGRAM_TOKEN" in out and "********" in out
     assert "postgresql+psycopg://bot:***@db:5432/mw" in out
+
+
+@pytest.mark.parametrize(
+    ("setting", "url", "shown"),
+    [
+        (
+            "MOODWAVE_DATABASE_URL",
+            "postgresql+psycopg://bot:pw-1@db:5432/mw?sslpassword=pw-2&password=pw-3&sslmode=require",
+            "postgresql+psycopg://bot:***@db:5432/mw?sslpassword=***&password=***&sslmode=require",
+        ),
+        ("MOODWAVE_DATABASE_URL", "postgresql://bot:pw-1@x/y@db/mw", "postgresql://***@db/mw"),
+        ("MOODWAVE_WORKER_URL", "http://bot:pw-1@worker:8800", "http://bot:***@worker:8800"),
+        (
+            "MOODWAVE_WORKER_URL",
+            "http://worker:8800/?token=pw-1&x=1",
+            "http://worker:8800/?token=***&x=1",
+        ),
+        (
+            "MOODWAVE_TELEGRAM_API_URL",
+            "http://u:pw-1@127.0.0.1:8081",
+            "http://u:***@127.0.0.1:8081",
+        ),
+    ],
+)
+def test_config_masks_credentials_inside_urls(
+    clean_env: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    setting: str,
+    url: str,
+    shown: str,
+) -> None:
+    clean_env.setenv(setting, url)
+    assert main(["config", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "pw-" not in out
+    assert json.loads(out)[setting.removeprefix("MOODWAVE_").lower()] == shown
+    clean_env.setenv("MOODWAVE_DATABASE_URL", "sqlite:////var/lib/moodwave/moodwave.db")
+    main(["config", "--json"])
+    assert json.loads(capsys.readouterr().out)["database_url"] == (
+        "sqlite:////var/lib/moodwave/moodwave.db"
+    )
 
 
 def test_invalid_setting_is_named_without_its_value(

@@ -14,12 +14,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.adapters.telegram import PLATFORM, TelegramAdapter
+from bot.adapters.telegram import PLATFORM, TelegramAdapter, render_text
 from bot.checkins import CheckInJob, MixJob
 from bot.core import replies
+from bot.core.events import Outgoing, PlaylistEntry
 from storage.models import CheckIn, Reaction
 from tests.bot.conftest import Harness
 from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, SentMessage
+from tests.fakes.telegram_spec import html_problem, visible_text
 
 
 class RunningBot:
@@ -298,3 +300,45 @@ def test_each_song_carries_its_video_compactly() -> None:
         '1. <a href="https://s/t">A&amp;B - Band</a> · <a href="https://v/?q=a&amp;b=c">video</a>'
         in text
     )
+
+
+def test_forged_button_data_is_refused_kindly(harness: Harness, fake: FakeTelegram) -> None:
+    """A modified client can send any button data: digits that `int` refuses ("²") raised in the
+    adapter, and the person got the apology."""
+    ann = fake.create_user("Ann")
+    chat = fake.create_private_chat(ann)
+    with RunningBot(harness, fake):
+        fake.user_sends_command(ann, chat, "start")
+        consent = last(fake, chat, 2)
+        for forged in ("r:l:²", "r:d:①", f"r:s:{2**64}"):
+            press = fake.user_presses_button(ann, consent, forged, forged=True)
+            answer = fake.wait_for_callback_answer(press.callback_query_id or "")
+            assert "no longer works" in (answer.answer_text or ""), forged
+        press = fake.user_presses_button(ann, consent, "sam:c:²:v:3", forged=True)
+        fake.wait_for_callback_answer(press.callback_query_id or "")
+        assert "Tap the scales" in (last(fake, chat, 3).text or "")  # how to rate, not an apology
+    assert all(replies.APOLOGY not in (m.text or "") for m in fake.sent_messages(chat))
+
+
+def test_long_replies_are_cut_where_telegram_can_parse_them(
+    harness: Harness, fake: FakeTelegram
+) -> None:
+    """The text is split before it is escaped: a cut through `&amp;` was refused by Telegram."""
+    text = "a" * 4094 + " & b\n" + "fish & chips <3 " * 600
+    entries = tuple(
+        PlaylistEntry(
+            i, i, "Rock & Roll", "Tom & Jerry", "because <you> said so", "https://x/?a=1&b=2"
+        )
+        for i in range(1, 11)
+    )
+    chunks = render_text(Outgoing(text, entries=entries))
+    shown = [visible_text(chunk, "HTML") for chunk in chunks]
+    assert [html_problem(chunk) for chunk in chunks] == [None] * len(chunks)
+    assert all(len(s) <= 4096 for s in shown)
+    assert "".join(shown).replace("\n", "").startswith(text.replace("\n", "").strip())
+    assert "".join(shown).count("Rock & Roll - Tom & Jerry") == 10
+    ann = fake.create_user("Ann")
+    chat = fake.create_private_chat(ann)
+    with RunningBot(harness, fake) as bot:
+        bot.adapter.deliver(str(chat.id), Outgoing(text, entries=entries))
+        assert len(fake.wait_for_messages(chat, len(chunks), timeout=20)) == len(chunks)

@@ -38,8 +38,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 180) -> None:
-    """Poll GET url until it answers 200; fail early if the process died."""
+def wait_healthy(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 600) -> None:
+    """Poll GET url until it answers 200; fail early if the process died. The deadline is only an
+    upper bound: a first start imports the catalog, minutes on a loaded two-core machine."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -76,6 +77,7 @@ class Service:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("wb")
+        self._children: set[int] = set()  # seen while it ran: waited for (or killed) in `stop`
         self.process = subprocess.Popen(
             [MOODWAVE, *args],
             env=clean_env(env),
@@ -89,22 +91,56 @@ class Service:
         return self.process.pid
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no goodbye, as when a machine or container dies."""
+        """SIGKILL: no shutdown, no goodbye, as when a machine or container dies. Its children
+        (the core process) find their pipe closed and stop; `stop` makes sure they did."""
+        self._children.update(self._live_children())
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
 
     def stop(self) -> None:
+        """Stop the service and everything it started: no process outlives its test."""
+        self._children.update(self._live_children())
         if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        for pid in self._children:
+            _wait_gone(pid, timeout=30)
         self._log.close()
+
+    def _live_children(self) -> set[int]:
+        if self.process.poll() is not None:
+            return set()
+        try:
+            return set(child_pids(self.process.pid))
+        except OSError:  # it ended just now
+            return set()
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
+
+
+def _wait_gone(pid: int, timeout: float) -> None:
+    """Wait for a process that is not our child to end; SIGKILL it at the deadline."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _running(pid):
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan ended but not yet reaped by init)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def replica_env(

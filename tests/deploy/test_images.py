@@ -175,6 +175,7 @@ def test_ray_serve_config_points_at_the_application() -> None:
 
 @pytest.mark.slow
 @pytest.mark.postgres
+@pytest.mark.timeout(1500)  # two services started in turn: minutes on a busy two-core machine
 def test_the_images_start_commands_run_here(
     postgres_url: str, data_dir: Path, tmp_path: Path
 ) -> None:
@@ -203,7 +204,7 @@ def test_the_images_start_commands_run_here(
         )
         assert upgraded.returncode == 0, upgraded.stderr.decode()
 
-        wait_healthy(f"http://127.0.0.1:{worker_port}/healthz", worker.process, timeout=300)
+        wait_healthy(f"http://127.0.0.1:{worker_port}/healthz", worker.process)
         moods = httpx.post(
             f"http://127.0.0.1:{worker_port}/v1/va",
             json={"texts": ["so happy today"]},
@@ -233,7 +234,7 @@ def test_the_images_start_commands_run_here(
         bot_cmd = json.loads(instruction(bot_steps, "CMD")[0])
         bot = Service("bot", bot_cmd[1:], bot_env, tmp_path)
         services.append(bot)
-        wait_healthy(f"http://127.0.0.1:{web_port}/healthz", bot.process, timeout=300)
+        wait_healthy(f"http://127.0.0.1:{web_port}/healthz", bot.process)
         (hook,) = fake.requests("setWebhook")
         assert hook.params["url"] == f"http://127.0.0.1:{web_port}/telegram/webhook"
         user = fake.create_user("Dee")

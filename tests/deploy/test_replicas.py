@@ -12,18 +12,18 @@ superseded by the survivor's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from storage import make_engine
-from tests.conftest import TABLES
 from tests.deploy.cluster import LoadBalancer, Service, free_port, replica_env, wait_healthy
 from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, SentMessage
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+# Two replicas start one after the other, each loading the catalog: minutes on a busy two-core
+# machine, past the suite's 300 s per test.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(1500)]
 
 CHECKIN = "How do you feel now?"
 SETTINGS = {
@@ -49,17 +49,8 @@ def kind(message: SentMessage) -> str:
     return body.split("\n", 1)[0][:24]
 
 
-@pytest.fixture
-def empty_postgres(postgres_url: str) -> Iterator[str]:
-    engine = make_engine(postgres_url)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    yield postgres_url
-
-
 def test_a_replica_killed_mid_update_loses_nothing_and_sends_nothing_twice(
-    empty_postgres: str, data_dir: Path, tmp_path: Path
+    postgres_url: str, data_dir: Path, tmp_path: Path
 ) -> None:
     ports = [free_port(), free_port()]
     fake = FakeTelegram(webhook_retry_base=0.2).start()
@@ -69,7 +60,7 @@ def test_a_replica_killed_mid_update_loses_nothing_and_sends_nothing_twice(
         for name, port in zip("ab", ports, strict=True):  # one after the other: the first
             env = replica_env(  # start imports the catalog
                 port=port,
-                database_url=empty_postgres,
+                database_url=postgres_url,
                 fake_telegram_url=fake.url,
                 token=fake.token,
                 webhook_url=balancer.url,
@@ -112,16 +103,16 @@ def test_a_replica_killed_mid_update_loses_nothing_and_sends_nothing_twice(
         fake.hold_sends(chat)
         update = fake.user_sends_text(user, chat, "tired and a bit sad tonight")
         fake.wait_until(lambda: fake.held_sends(chat) >= 1, timeout=60, what="the held reply")
-        holder = _claimer_pid(empty_postgres, update.update_id)
+        holder = _claimer_pid(postgres_url, update.update_id)
         (dead,) = [r for r in replicas if r.pid == holder]
         dead.kill()
         fake.release_sends(chat)  # its sender is gone: the reply never reaches Telegram
         (survivor,) = [r for r in replicas if r is not dead]
         finish(user, chat)
-        assert _claimer_pid(empty_postgres, update.update_id) == survivor.pid
+        assert _claimer_pid(postgres_url, update.update_id) == survivor.pid
 
         fake.wait_until(lambda: not fake.pending_updates(), timeout=30, what="an empty queue")
-        settle = _checkin_states(empty_postgres)
+        settle = _checkin_states(postgres_url)
         assert settle == {"answered": len(chats)}, settle
     except BaseException:
         for replica in replicas:

@@ -675,15 +675,17 @@ class FakeTelegram:
         return self._user_message(user, chat, {"voice": voice}, None)
 
     def user_presses_button(
-        self, user: FakeUser, message: SentMessage, callback_data: str
+        self, user: FakeUser, message: SentMessage, callback_data: str, forged: bool = False
     ) -> FakeUpdate:
-        """A `callback_query` update for the button of `message` that carries `callback_data`."""
+        """A `callback_query` update for the button of `message` that carries `callback_data`;
+        with `forged`, data that no button of it carries (a modified client can send any bytes
+        as a button's data: bots must not trust it)."""
         with self._lock:
             stored = self._messages.get(message.chat_id, {}).get(message.message_id)
             if stored is None or stored.deleted or not stored.from_bot:
                 raise ValueError(f"no bot message {message.message_id} in chat {message.chat_id}")
             current = self._snapshot(message.chat_id, stored)
-            if callback_data not in current.callback_data:
+            if not forged and callback_data not in current.callback_data:
                 raise ValueError(f"message {message.message_id} has no button {callback_data!r}")
             query_id = str(4_000_000_000_000 + next(self._ids))
             self._callbacks[query_id] = CallbackQueryRecord(

@@ -34,6 +34,14 @@ _QUOTED = re.compile(r"\"([a-z0-9_]+)\"")
 _BARE_MUST_BE = re.compile(r"must be ([a-z_]+)$")
 _HTML_TAG = re.compile(r"<[^>]+>")
 _MARKDOWN_MARKS = re.compile(r"\]\([^)]*\)|\\(.)|[*_~`|\[\]]")
+# "All numerical HTML entities are supported. The API currently supports only the following named
+# HTML entities: &lt;, &gt;, &amp; and &quot;." (formatting options, HTML style)
+_HTML_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
+_HTML_TAG_PARTS = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>")
+HTML_TAGS = frozenset(
+    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a"}
+    | {"tg-emoji", "code", "pre", "blockquote"}
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,42 @@ def visible_text(text: str, parse_mode: str | None) -> str:
     if mode in ("markdown", "markdownv2"):
         return _MARKDOWN_MARKS.sub(lambda m: m.group(1) or "", text)
     return text
+
+
+def html_problem(text: str) -> str | None:
+    """Why Telegram cannot parse `text` as HTML ("All <, > and & symbols that are not a part of a
+    tag or an HTML entity must be replaced with the corresponding HTML entities"), or None."""
+    open_tags: list[str] = []
+    i = 0
+    while i < len(text):
+        char, at = text[i], len(text[:i].encode())
+        if char == "&":
+            entity = _HTML_ENTITY.match(text, i)
+            if entity is None:
+                return f"Unsupported HTML entity at byte offset {at}"
+            i = entity.end()
+            continue
+        if char == "<":
+            tag = _HTML_TAG_PARTS.match(text, i)
+            if tag is None:
+                return f"Unclosed start tag at byte offset {at}"
+            closing, name = tag.group(1), tag.group(2).lower()
+            if closing and (not open_tags or open_tags[-1] != name):
+                return f"Unexpected end tag at byte offset {at}"
+            if closing:
+                open_tags.pop()
+            elif name not in HTML_TAGS:
+                return f'Unsupported start tag "{name}" at byte offset {at}'
+            else:
+                open_tags.append(name)
+            i = tag.end()
+            continue
+        if char == ">":
+            return f"Unexpected > at byte offset {at}"
+        i += 1
+    if open_tags:
+        return f'Can\'t find end tag corresponding to start tag "{open_tags[-1]}"'
+    return None
 
 
 def utf16_length(text: str) -> int:
@@ -308,6 +352,9 @@ def _check_limits(
         low, high, unit = spec.length
         text = value
         if spec.after_entities_parsing:
+            unparsable = _unparsable(value, siblings.get("parse_mode"))
+            if unparsable is not None:
+                return [Problem(path, unparsable, f"can't parse entities: {unparsable}")]
             text = visible_text(value, siblings.get("parse_mode"))
         size = len(text.encode()) if unit == "bytes" else len(text)
         if not low <= size <= high:
@@ -321,6 +368,10 @@ def _check_limits(
     if spec.choices and value not in spec.choices:
         problems.append(Problem(path, f"{value!r} is not one of {sorted(spec.choices)}"))
     return problems
+
+
+def _unparsable(text: str, parse_mode: object) -> str | None:
+    return html_problem(text) if str(parse_mode or "").lower() == "html" else None
 
 
 def _limit_wording(name: str, size: int, low: int) -> str:

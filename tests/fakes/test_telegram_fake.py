@@ -374,6 +374,28 @@ def test_spec_violations_are_answered_400_and_recorded(fake: FakeTelegram) -> No
     assert "65 bytes" in str(fake.violations[3])
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("fish &am", "Unsupported HTML entity at byte offset 5"),
+        ("fish & chips", "Unsupported HTML entity at byte offset 5"),
+        ('1. <a href="https://x">Song', 'Can\'t find end tag corresponding to start tag "a"'),
+        ('1. <a href="https://x', "Unclosed start tag at byte offset 3"),
+        ("<marquee>hi</marquee>", 'Unsupported start tag "marquee" at byte offset 0'),
+    ],
+)
+def test_html_that_telegram_cannot_parse_is_refused(
+    fake: FakeTelegram, text: str, problem: str
+) -> None:
+    chat = fake.create_private_chat(fake.create_user("Ivy"))
+    body = api(fake, "sendMessage", chat_id=chat.id, text=text, parse_mode="HTML")
+    assert body["description"] == f"Bad Request: can't parse entities: {problem}"
+    assert fake.sent_messages(chat) == []
+    body = api(fake, "sendMessage", chat_id=chat.id, text=text)  # plain text: no entities
+    assert body["ok"]
+    fake.clear_violations()
+
+
 def test_bad_objects_unknown_methods_and_tokens(fake: FakeTelegram) -> None:
     jo = fake.create_user("Jo")
     chat = fake.create_private_chat(jo)

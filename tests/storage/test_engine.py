@@ -1,23 +1,27 @@
 """Nothing waits on the database for ever: a server that accepts the connection and never answers
 fails the connect, a statement held up by a lock elsewhere is cancelled (PostgreSQL's statement
 timeout, SQLite's busy timeout), and such errors read as "the database did not answer" (worth a
-retry later), unlike a wrong statement."""
+retry later), unlike a wrong statement. And engines keep statement parameters (people's words) out
+of their errors, and so out of the logs that record those errors, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import sqlite3
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from storage import DatabaseTimeouts, Store, database_unavailable, make_engine
 
+WORDS = "my private diary entry about feeling low"
 GENEROUS_S = 120  # far beyond the timeouts under test: only a hang gets there
 
 
@@ -115,3 +119,19 @@ def test_a_wrong_statement_is_not_an_unavailable_database(database_url: str) -> 
         )
     assert isinstance(duplicate, IntegrityError) and not database_unavailable(duplicate)
     store.engine.dispose()
+
+
+def test_a_failed_statement_does_not_show_its_parameters(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        with pytest.raises(DBAPIError) as failed, engine.connect() as conn:
+            conn.execute(text("SELECT * FROM no_such_table WHERE note = :note"), {"note": WORDS})
+    finally:
+        engine.dispose()
+    shown = "".join(traceback.format_exception(failed.value))
+    assert "no_such_table" in shown  # the statement is still there to debug with
+    assert WORDS not in shown
+    logging.getLogger("test").error("could not answer", exc_info=failed.value)
+    assert "no_such_table" in caplog.text and WORDS not in caplog.text

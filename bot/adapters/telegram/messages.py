@@ -22,6 +22,7 @@ from bot.core.events import (
 
 PLATFORM = "telegram"
 MAX_TEXT = 4096
+MAX_SONG_CHARS = 1000  # a song's title or reason, so that one song always fits a message
 REACTION_LABELS = (
     (ReactionKind.LIKE, "👍"),
     (ReactionKind.DISLIKE, "👎"),
@@ -64,16 +65,45 @@ def sender(update: Update, chat: Chat, user: User) -> UserRef:
 
 
 def render_text(out: Outgoing) -> list[str]:
-    """The reply as HTML, split at line ends into messages within Telegram's 4,096 characters."""
-    lines = [html.escape(out.text)]
+    """The reply as HTML messages within Telegram's 4,096 characters (counted after the HTML is
+    parsed). Split before escaping, never after: a cut through an escaped `&amp;` or a link's tag
+    leaves HTML that Telegram refuses ("can't parse entities"), and the reply is lost. So the text
+    is split as written, each piece escaped on its own, and each song (its link and its reason) is
+    kept whole in one message."""
+    blocks: list[tuple[str, int]] = []  # (HTML, characters it shows)
+    if out.text.strip() or not out.entries:
+        blocks += [(html.escape(piece), len(piece)) for piece in split_message(out.text, MAX_TEXT)]
     for entry in out.entries:
-        title = html.escape(f"{entry.title} - {entry.artist}")
-        song = f'{entry.position}. <a href="{html.escape(entry.url)}">{title}</a>'
-        if entry.video_url:
-            song += f' · <a href="{html.escape(entry.video_url)}">video</a>'
-        lines.append(song)
-        lines.append(f"    <i>{html.escape(entry.reason)}</i>")
-    return split_message("\n".join(lines), MAX_TEXT)
+        title = _clip(f"{entry.title} - {entry.artist}", MAX_SONG_CHARS)
+        reason = _clip(entry.reason, MAX_SONG_CHARS)
+        number = f"{entry.position}. "
+        link = f'<a href="{html.escape(entry.url)}">{html.escape(title)}</a>'
+        video = f' · <a href="{html.escape(entry.video_url)}">video</a>' if entry.video_url else ""
+        blocks.append(
+            (
+                f"{number}{link}{video}\n    <i>{html.escape(reason)}</i>",
+                len(number) + len(title) + len(" · video" if video else "") + 1 + 4 + len(reason),
+            )
+        )
+    return _pack(blocks, MAX_TEXT)
+
+
+def _pack(blocks: list[tuple[str, int]], limit: int) -> list[str]:
+    """Blocks joined by line ends into as few messages as fit `limit` shown characters each."""
+    messages: list[str] = []
+    current, shown = "", 0
+    for markup, size in blocks:
+        if current and shown + 1 + size > limit:
+            messages.append(current)
+            current, shown = "", 0
+        current, shown = (f"{current}\n{markup}", shown + 1 + size) if current else (markup, size)
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def keyboard(out: Outgoing) -> InlineKeyboardMarkup | None:

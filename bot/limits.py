@@ -1,0 +1,172 @@
+"""How many events a person, and a chat, may hand the core: a token bucket each, in front of the
+core (`LimitedCore`, which `bot.serve` puts around it).
+
+Every event costs: the mood model, the ranker, database rows and, with Spotify, playlists on the
+app's quota. A bucket holds up to `burst` events and refills at `per_minute`; an event goes to the
+core only when both the person's and the chat's buckets have one to spare. The first event refused
+gets a kind "slow down a little" (once: later ones are dropped quietly until the person, or the chat,
+is let through again), so a flood costs one short reply, not a stream of them.
+
+The buckets live in this process: each replica behind a load balancer keeps its own, so a person
+whose messages are spread over N replicas may send up to N times the rate. Buckets that have filled
+up again are forgotten, so memory follows the people writing now, not everyone who ever wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.core import replies
+from bot.core.events import Incoming, Outgoing, Send
+from bot.metrics import ObservableCore
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY = 4096  # new buckets between two sweeps of the full ones
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`burst` events at once, then `per_minute` on average; a rate of 0 is no limit."""
+
+    per_minute: float
+    burst: int
+
+    @property
+    def unlimited(self) -> bool:
+        return self.per_minute <= 0
+
+
+class _Bucket:
+    __slots__ = ("stamp", "tokens", "told")
+
+    def __init__(self, tokens: float, stamp: float) -> None:
+        self.tokens = tokens
+        self.stamp = stamp
+        self.told = False  # refused, and said so: refused quietly until let through again
+
+
+class Buckets:
+    """One token bucket per key (a person, a chat), all at one rate."""
+
+    def __init__(self, rate: Rate) -> None:
+        self.rate = rate
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._created = 0
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def bucket(self, key: tuple[str, str], now: float) -> _Bucket:
+        """The key's bucket, refilled up to now."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            self._created += 1
+            if self._created % SWEEP_EVERY == 0:
+                self.sweep(now)
+            bucket = self._buckets[key] = _Bucket(float(self.rate.burst), now)
+            return bucket
+        refill = (now - bucket.stamp) * self.rate.per_minute / 60.0
+        bucket.tokens = min(float(self.rate.burst), bucket.tokens + max(0.0, refill))
+        bucket.stamp = now
+        return bucket
+
+    def sweep(self, now: float) -> None:
+        """Forget the buckets that are full again: a new one is the same."""
+        per_second = self.rate.per_minute / 60.0
+        self._buckets = {
+            key: bucket
+            for key, bucket in self._buckets.items()
+            if bucket.tokens + (now - bucket.stamp) * per_second < self.rate.burst
+        }
+
+
+class Verdict(Enum):
+    ADMIT = "admit"  # to the core
+    SLOW_DOWN = "slow down"  # the person is over their rate: say so, once
+    SLOW_DOWN_CHAT = "slow down, chat"  # the chat is over its rate: say so, once
+    QUIET = "quiet"  # refused again: nothing to say
+
+
+class RateLimiter:
+    """The person's and the chat's buckets, checked together under one lock (adapters call the
+    core from several threads)."""
+
+    def __init__(
+        self, person: Rate, chat: Rate, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.people = Buckets(person)
+        self.chats = Buckets(chat)
+        self.clock = clock
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiter:
+        return cls(
+            Rate(settings.person_messages_per_minute, settings.person_burst),
+            Rate(settings.chat_messages_per_minute, settings.chat_burst),
+        )
+
+    def admit(self, event: Incoming) -> Verdict:
+        with self._lock:
+            now = self.clock()
+            checked = [
+                (limits.bucket((event.platform, key), now), refused)
+                for limits, key, refused in (
+                    (self.people, event.user.external_id, Verdict.SLOW_DOWN),
+                    (self.chats, event.chat.external_id, Verdict.SLOW_DOWN_CHAT),
+                )
+                if not limits.rate.unlimited
+            ]
+            for bucket, refused in checked:
+                if bucket.tokens < 1.0:  # nothing taken from the other bucket
+                    if bucket.told:
+                        return Verdict.QUIET
+                    bucket.told = True
+                    return refused
+            for bucket, _ in checked:
+                bucket.tokens -= 1.0
+                bucket.told = False
+            return Verdict.ADMIT
+
+
+class LimitedCore:
+    """A core host whose events pass the limiter first; the rest is the wrapped host's."""
+
+    def __init__(self, core: ObservableCore, limiter: RateLimiter) -> None:
+        self.core = core
+        self.limiter = limiter
+
+    def handle(self, event: Incoming) -> list[Outgoing]:
+        verdict = self.limiter.admit(event)
+        if verdict is Verdict.ADMIT:
+            return self.core.handle(event)
+        if verdict is Verdict.QUIET:
+            return []
+        log.info(
+            "%s %s in %s chat %s: over the rate, told to slow down",
+            "person" if verdict is Verdict.SLOW_DOWN else "chat of",
+            event.user.external_id,
+            event.platform,
+            event.chat.external_id,
+        )
+        text = replies.SLOW_DOWN if verdict is Verdict.SLOW_DOWN else replies.SLOW_DOWN_CHAT
+        return [replies.notice(text)]
+
+    def start_jobs(self, platform: str, send: Send) -> None:
+        self.core.start_jobs(platform, send)
+
+    def close(self) -> None:
+        self.core.close()
+
+    def metrics(self) -> bytes:
+        return self.core.metrics()
+
+    def alive(self) -> bool:
+        return self.core.alive()
