@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -114,8 +115,9 @@ async def _serve(bots: Bots) -> None:
         ThreadPoolExecutor(bots.core_threads, thread_name_prefix="moodwave-core")
     )
     stopping = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, _stop, stopping, signum)
+    if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, _stop, stopping, signum)
     adapters = bots.adapters()
     running = [asyncio.create_task(adapter.run()) for adapter in adapters]
     server: uvicorn.Server | None = None
