@@ -16,7 +16,16 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    try:
+        return create_engine(url, echo=echo, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        if not url.startswith("postgresql"):
+            raise
+        raise ModuleNotFoundError(
+            f"PostgreSQL needs its driver ({exc.name}), an optional part of moodwave: "
+            "pip install 'moodwave[postgres]'",
+            name=exc.name,
+        ) from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

