@@ -20,7 +20,13 @@ fi
 
 set -- --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
     --no-emit-package torch --custom-compile-command "make lock" --quiet
-if ls /opt/wheels/torch-*+cpu-cp311-*.whl >/dev/null 2>&1; then
+# Resolved against torch's CPU build (the version TORCH_SPEC installs), whose dependencies carry no
+# CUDA libraries: PyPI's torch would bring triton and the nvidia-* wheels into the locks.
+TORCH_CPU="$(mktemp)"
+trap 'rm -f "$TORCH_CPU"' EXIT
+echo "torch==2.13.0+cpu" >"$TORCH_CPU"
+set -- "$@" --override "$TORCH_CPU"
+if ls /opt/wheels/torch-2.13.0+cpu-cp311-*.whl >/dev/null 2>&1; then
     set -- "$@" --find-links /opt/wheels # the development machines keep the CPU build on disk
 else
     set -- "$@" --torch-backend cpu
