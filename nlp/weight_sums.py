@@ -36,8 +36,9 @@ WHISPER_TINY_EN_SHA256: Mapping[str, str] = {
 }
 
 
-class WeightsCorrupted(RuntimeError):
-    """A weight file is missing or its sha256 is not the pinned one; the message says which."""
+class WeightsCorrupted(OSError):
+    """A weight file is missing or its sha256 is not the pinned one; the message says which. An
+    `OSError`, like a missing folder: the bot reports both as a model that cannot load."""
 
 
 def sha256_of(path: Path) -> str:

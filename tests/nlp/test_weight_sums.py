@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from nlp.factory import TextEstimatorSpec, TextModelUnavailable, load_text_model
 from nlp.text_model import (
     HEAD_FILE,
     MODEL_FILES,
@@ -59,6 +60,9 @@ def test_a_damaged_weight_file_is_refused_by_name(tmp_path: Path) -> None:
     folder = damaged_copy(tmp_path, HEAD_FILE)
     with pytest.raises(WeightsCorrupted, match=rf"{HEAD_FILE} has sha256 [0-9a-f]{{64}}, not"):
         TextMoodModel.load(folder, device="cpu")
+    # The bot's path: a model that cannot load, named in a configuration error, not a traceback.
+    with pytest.raises(TextModelUnavailable, match=HEAD_FILE):
+        load_text_model(TextEstimatorSpec(weights=folder, device="cpu"))
 
 
 def test_weights_without_sums_are_refused_with_the_command_that_writes_them(
