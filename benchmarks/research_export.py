@@ -44,6 +44,9 @@ def _export(url: str, out: str, fmt: str, chunk: int, result: mp.Queue) -> None:
             "peak_rss_mib": round(peak, 1),
             "rss_before_export_mib": round(before, 1),
             "file_mib": round(summary.path.stat().st_size / 2**20, 1),
+            "songs_and_reactions_mib": round(
+                (summary.songs.stat().st_size + summary.reactions.stat().st_size) / 2**20, 1
+            ),
         }
     )
 

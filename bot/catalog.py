@@ -36,6 +36,7 @@ def song_from_row(row: CatalogSong) -> Song:
         mood_confidence=row.mood_confidence,
         spotify_id=row.spotify_id,
         features=dict(row.features),
+        video_url=row.video_url,
     )
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from bot.settings import Settings
 from storage import make_engine
-from storage.migrate import upgrade
+from storage.engine import missing_sqlite_file
+from storage.migrate import current_revision, head_revision
 
 
 class ResearchError(Exception):
@@ -44,11 +45,12 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _require_research_part() -> None:
-    """The export writes with pyarrow and the report draws with matplotlib: moodwave's optional
-    research part."""
+    """The export writes with pyarrow, the report draws with matplotlib and fits with statsmodels:
+    moodwave's optional research part."""
     try:
         import matplotlib  # noqa: F401
         import pyarrow  # noqa: F401
+        import statsmodels  # noqa: F401
     except ModuleNotFoundError as exc:
         raise ModuleNotFoundError(
             f"The research export and report need {exc.name}, an optional part of moodwave: "
@@ -64,10 +66,20 @@ def export(args: argparse.Namespace, settings: Settings) -> str:
     if settings.research_secret is None:
         raise ResearchError(
             "set MOODWAVE_RESEARCH_SECRET (16+ characters, kept private) first: it keys the "
-            "pseudonymous person ids, so the same secret gives the same ids in every export"
+            "pseudonymous person and recommendation ids, so the same secret gives the same ids "
+            "in every export"
         )
+    missing = missing_sqlite_file(settings.effective_database_url)
+    if missing is not None:
+        raise ResearchError(f"there is no database at {missing} (MOODWAVE_DATABASE_URL)")
     engine = make_engine(settings.effective_database_url)
-    upgrade(engine)
+    current, head = current_revision(engine), head_revision()
+    if current != head:  # the export only reads: migrating is the operator's decision
+        raise ResearchError(
+            f"the database's schema is at revision {current or '(empty: no tables)'}, not the "
+            f"latest ({head}); the export never changes the database: check "
+            "MOODWAVE_DATABASE_URL, or run `moodwave db upgrade` first"
+        )
     note = (
         f"Research arms: {settings.research_arms or '(none: no randomisation)'}; "
         f"assignment seed: {settings.research_seed!r}."
@@ -85,7 +97,8 @@ def export(args: argparse.Namespace, settings: Settings) -> str:
         raise ResearchError(str(exc)) from None
     return (
         f"{summary.rows} rows of {summary.people} consenting people -> {summary.path}\n"
-        f"data dictionary -> {summary.dictionary}"
+        f"songs -> {summary.songs}; reactions -> {summary.reactions}\n"
+        f"codebook -> {summary.dictionary} and {summary.datapackage}"
     )
 
 

@@ -101,16 +101,24 @@ _REMEDY = (
 )
 
 
+def model_files(folder: Path) -> list[str]:
+    """The files of a weights folder that a load reads: the adapter, the head and their configs
+    (`nlp.text_model.MODEL_FILES`); not the training figures in metrics.json."""
+    return sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.suffix in (".json", ".safetensors") and path.name != "metrics.json"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """`python -m nlp.weight_sums FOLDER`: write SHA256SUMS for the model files of FOLDER."""
     import argparse
 
-    from nlp.text_model import MODEL_FILES
-
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("folder", type=Path)
     folder = parser.parse_args(argv).folder
-    write_sums(folder, [name for name in MODEL_FILES if (folder / name).is_file()])
+    write_sums(folder, model_files(folder))
     print(f"wrote {folder / SUMS_FILE}")
 
 

@@ -5,7 +5,8 @@ song field; `--scale valence=0:1` says the column's values run from 0 to 1 (they
 to [-1, 1]; the default scale is -1:1). Fields: `track_id` (default: the `spotify_id` column, else a
 hash of artist and title), `name`, `artist` (both required), `valence` and `arousal` (both or
 neither; without them the mood is unknown, confidence 0), `album`, `genres` and `subgenres` (split
-on `|` or `;`), `popularity`, `duration_ms`, `spotify_id`, `explicit` (true/false/1/0), and
+on `|` or `;`), `popularity`, `duration_ms`, `spotify_id`, `video_url` (the song's music video: an
+http(s) link or a YouTube video id), `explicit` (true/false/1/0), and
 `feature.NAME` for any number kept in `Song.features`. A mapping that names a column the file lacks
 fails before any row is read, listing the columns the file has. Row problems (a blank required value,
 a number that does not parse, a value outside its scale, a repeated track id) skip that row with its
@@ -25,9 +26,10 @@ from pathlib import Path
 
 from recommender.catalog import CatalogLoad
 from recommender.songs import EXPLICIT, Song
+from recommender.videos import video_url_of
 
 MOOD_SOURCE = "csv"
-TEXT_FIELDS = ("track_id", "name", "artist", "album", "spotify_id")
+TEXT_FIELDS = ("track_id", "name", "artist", "album", "spotify_id", "video_url")
 LIST_FIELDS = ("genres", "subgenres")
 INT_FIELDS = ("popularity", "duration_ms")
 MOOD_FIELDS = ("valence", "arousal")
@@ -173,6 +175,7 @@ def _song(row: dict[str, str], mapping: ColumnMapping, source: str, confidence: 
         mood_confidence=confidence,
         spotify_id=spotify_id,
         features=features,
+        video_url=video_url_of(_optional(row, columns.get("video_url"))),
     )
 
 

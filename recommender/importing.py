@@ -77,6 +77,7 @@ def song_record(song: Song) -> dict[str, Any]:
         "duration_ms": song.duration_ms,
         "spotify_id": song.spotify_id,
         "features": dict(song.features),
+        "video_url": song.video_url,
     }
 
 

@@ -29,6 +29,7 @@ class Song:
     mood_confidence: float = 1.0
     spotify_id: str | None = None
     features: dict[str, float] = field(default_factory=dict)
+    video_url: str | None = None  # the data set's own music video, when it names one
 
     @property
     def explicit(self) -> bool:

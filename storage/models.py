@@ -89,6 +89,7 @@ class CatalogSong(SQLModel, table=True):
     duration_ms: int = 0
     spotify_id: str | None = Field(default=None, max_length=64)
     features: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    video_url: str | None = Field(default=None, max_length=512)
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -77,6 +77,8 @@ def render(out: Outgoing) -> str:
         lines.append(f"  {entry.position:>2}. {entry.title} - {entry.artist}")
         lines.append(f"      {entry.reason}")
         lines.append(f"      {entry.url}")
+        if entry.video_url:
+            lines.append(f"      video: {entry.video_url}")
     if out.entries:
         lines.append("  React with: like N, dislike N, skip N")
     if out.link:

@@ -89,6 +89,7 @@ class PlaylistEntry:
     artist: str
     reason: str
     url: str
+    video_url: str | None = None  # its music video (or a search for it)
 
 
 @dataclass(frozen=True)

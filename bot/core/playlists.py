@@ -27,6 +27,7 @@ from recommender import (
 )
 from recommender.ranking import RankedSong, TasteProfile
 from recommender.taste import ReactionSignal, taste_from_reactions
+from recommender.videos import video_link
 from storage import NewItem, NewRecommendation, SavedRecommendation, Store
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,9 @@ class Playlists:
             saved.id, published.provider, published.url, published.external_id
         )
         entries = tuple(
-            PlaylistEntry(item_id, position, r.song.name, r.song.artist, r.reason, url)
+            PlaylistEntry(
+                item_id, position, r.song.name, r.song.artist, r.reason, url, video_link(r.song)
+            )
             for position, (item_id, r, url) in enumerate(
                 zip(saved.item_ids, ranked, published.track_urls, strict=True), start=1
             )

@@ -1,36 +1,37 @@
-"""`moodwave export`: consenting people's recommendations as CSV or Parquet, streamed in chunks.
+"""`moodwave export`: consenting people's recommendations, the songs of their playlists and their
+reactions, as three CSV or Parquet tables (long tables: one row per recommendation and person, per
+song, per reaction), with the codebook (`data_dictionary.md`, `datapackage.json`); streamed in
+chunks.
 
 Recommendations are read in id order, `chunk` at a time (keyset pagination), with one query per
 related table per chunk, and each chunk is written before the next is read: memory stays bounded by
 the chunk, whatever the size of the database. Consent is read at export time, so a person who
-withdrew it (or was forgotten) is absent from every export made afterwards.
+withdrew it (or was forgotten) is absent from every export made afterwards. The export only reads:
+it never creates or migrates tables.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy import Engine, and_, or_, select
 from sqlmodel import col
 
-from storage.export.columns import (
-    COLUMN_NAMES,
-    COLUMNS,
-    MODEL_SOURCES,
-    arrow_schema,
+from storage.export.codebook import (
+    DATAPACKAGE_FILE,
+    DICTIONARY_FILE,
     data_dictionary_markdown,
+    write_datapackage,
 )
+from storage.export.columns import MODEL_SOURCES, REACTIONS, RECOMMENDATIONS, SONGS, TABLES
 from storage.export.pseudonyms import Pseudonymizer
+from storage.export.writers import Format, TableWriter, open_writer
 from storage.models import (
     CatalogSong,
     Chat,
@@ -44,18 +45,28 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 
-Format = Literal["csv", "parquet"]
 DEFAULT_CHUNK = 2000
-FILE_STEM = "recommendations"
-DICTIONARY_FILE = "data_dictionary.md"
+FILE_STEM = RECOMMENDATIONS.name
 
 
 @dataclass(frozen=True)
 class ExportSummary:
-    path: Path
+    path: Path  # the recommendations table
+    songs: Path
+    reactions: Path
     dictionary: Path
+    datapackage: Path
     rows: int
     people: int
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """One chunk's rows of each table."""
+
+    recommendations: list[dict[str, Any]]
+    songs: list[dict[str, Any]]
+    reactions: list[dict[str, Any]]
 
 
 def export_study(
@@ -66,36 +77,55 @@ def export_study(
     chunk: int = DEFAULT_CHUNK,
     note: str = "",
 ) -> ExportSummary:
-    """Write `recommendations.csv|parquet` and `data_dictionary.md` into `out_dir`."""
+    """Write `recommendations`, `songs` and `reactions` (.csv or .parquet), `data_dictionary.md`
+    and `datapackage.json` into `out_dir`."""
     pseudonym = Pseudonymizer(secret)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{FILE_STEM}.{fmt}"
-    tmp = path.with_suffix(path.suffix + ".part")
+    paths = {t.name: out_dir / f"{t.name}.{fmt}" for t in TABLES}
+    parts = {name: path.with_suffix(path.suffix + ".part") for name, path in paths.items()}
     rows = 0
     people: set[str] = set()
-    writer = _CsvWriter(tmp) if fmt == "csv" else _ParquetWriter(tmp)
+    writers: dict[str, TableWriter] = {}
     try:
+        for table in TABLES:
+            writers[table.name] = open_writer(table, parts[table.name], fmt)
         for batch in _row_chunks(engine, pseudonym, chunk):
-            writer.write(batch)
-            rows += len(batch)
-            people.update(r["person"] for r in batch)
+            writers[RECOMMENDATIONS.name].write(batch.recommendations)
+            writers[SONGS.name].write(batch.songs)
+            writers[REACTIONS.name].write(batch.reactions)
+            rows += len(batch.recommendations)
+            people.update(r["person"] for r in batch.recommendations)
     finally:
-        writer.close()
-    tmp.replace(path)  # a reader never sees half an export
-    exported = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    header = f"Exported {exported}: {rows} rows, {len(people)} people, format {fmt}."
+        for writer in writers.values():
+            writer.close()
+    for name, part in parts.items():
+        part.replace(paths[name])  # a reader never sees half a table
+    now = datetime.now(UTC)
+    header = (
+        f"Exported {now.strftime('%Y-%m-%d %H:%M UTC')}: {rows} rows, {len(people)} people, "
+        f"format {fmt}. {note}"
+    ).strip()
     dictionary = out_dir / DICTIONARY_FILE
-    dictionary.write_text(data_dictionary_markdown(f"{header} {note}".strip()))
-    log.info("exported %d rows of %d people to %s", rows, len(people), path)
-    return ExportSummary(path, dictionary, rows, len(people))
+    dictionary.write_text(data_dictionary_markdown(header, fmt))
+    package = write_datapackage(
+        out_dir / DATAPACKAGE_FILE, fmt, now.strftime("%Y-%m-%dT%H:%M:%SZ"), header
+    )
+    log.info("exported %d rows of %d people to %s", rows, len(people), out_dir)
+    return ExportSummary(
+        paths[RECOMMENDATIONS.name],
+        paths[SONGS.name],
+        paths[REACTIONS.name],
+        dictionary,
+        package,
+        rows,
+        len(people),
+    )
 
 
 # -- reading ------------------------------------------------------------------------------------
 
 
-def _row_chunks(
-    engine: Engine, pseudonym: Pseudonymizer, chunk: int
-) -> Iterator[list[dict[str, Any]]]:
+def _row_chunks(engine: Engine, pseudonym: Pseudonymizer, chunk: int) -> Iterator[_Chunk]:
     last_id = 0
     with engine.connect() as conn:
         while True:
@@ -109,7 +139,7 @@ def _row_chunks(
                 return
             rows = _rows_for(conn, recs, _IdRange(last_id, recs[-1].id))
             last_id = recs[-1].id
-            yield [_render(row, pseudonym) for row in rows]
+            yield _render_chunk(rows, pseudonym)
 
 
 @dataclass(frozen=True)
@@ -136,8 +166,8 @@ class _Row:
     before: Any  # mood report
     checkin: Any | None
     after: Any | None
-    items: list[tuple[str, float, float]]
-    reactions: list[tuple[str, str, datetime]]
+    items: list[tuple[int, str, float, float]]  # position, track, valence, arousal
+    reactions: list[tuple[int, str, str, datetime]]  # position, track, kind, when
     own: bool  # the recommendation's own person (self-report before belongs to them)
 
 
@@ -174,11 +204,12 @@ def _rows_for(conn: Any, recs: Sequence[Any], ids: _IdRange) -> list[_Row]:
             col(MoodReport.id).in_(select(col(CheckIn.mood_after_id)).where(checkin_in_chunk)),
         ),
     )
-    items: dict[int, list[tuple[str, float, float]]] = defaultdict(list)
+    items: dict[int, list[tuple[int, str, float, float]]] = defaultdict(list)
     item_in_chunk = ids.of(col(RecommendationItem.recommendation_id))
-    for rec_id, track, valence, arousal in conn.execute(
+    for rec_id, position, track, valence, arousal in conn.execute(
         select(
             col(RecommendationItem.recommendation_id),
+            col(RecommendationItem.position),
             col(CatalogSong.track_id),
             col(CatalogSong.valence),
             col(CatalogSong.arousal),
@@ -187,11 +218,12 @@ def _rows_for(conn: Any, recs: Sequence[Any], ids: _IdRange) -> list[_Row]:
         .where(item_in_chunk)
         .order_by(col(RecommendationItem.recommendation_id), col(RecommendationItem.position))
     ):
-        items[rec_id].append((track, valence, arousal))
-    reactions: dict[tuple[int, int], list[tuple[str, str, datetime]]] = defaultdict(list)
-    for rec_id, user_id, kind, track, at in conn.execute(
+        items[rec_id].append((position, track, valence, arousal))
+    reactions: dict[tuple[int, int], list[tuple[int, str, str, datetime]]] = defaultdict(list)
+    for rec_id, position, user_id, kind, track, at in conn.execute(
         select(
             col(RecommendationItem.recommendation_id),
+            col(RecommendationItem.position),
             col(Reaction.user_id),
             col(Reaction.kind),
             col(CatalogSong.track_id),
@@ -202,7 +234,7 @@ def _rows_for(conn: Any, recs: Sequence[Any], ids: _IdRange) -> list[_Row]:
         .where(item_in_chunk)
         .order_by(col(Reaction.id))
     ):
-        reactions[(rec_id, user_id)].append((track, kind, at))
+        reactions[(rec_id, user_id)].append((position, track, kind, at))
     rows: list[_Row] = []
     for rec in recs:
         chat = chats.get(rec.chat_id)
@@ -250,11 +282,43 @@ def _by(conn: Any, what: Any, *where: Any) -> dict[int, Any]:
     return {row.id: row for row in conn.execute(select(*columns).where(*where))}
 
 
-def _render(row: _Row, pseudonym: Pseudonymizer) -> dict[str, Any]:
+def _render_chunk(rows: list[_Row], pseudonym: Pseudonymizer) -> _Chunk:
+    recommendations, songs, reactions = [], [], []
+    songs_written: set[int] = set()  # a group mix's playlist once, whatever its members
+    for row in rows:
+        rec_key = pseudonym.recommendation(row.rec.id)
+        person = pseudonym(row.user.pseudonym)
+        recommendations.append(_render(row, rec_key, person))
+        if row.rec.id not in songs_written:
+            songs_written.add(row.rec.id)
+            songs += [
+                {
+                    "recommendation_id": rec_key,
+                    "position": position,
+                    "track_id": track,
+                    "valence": valence,
+                    "arousal": arousal,
+                }
+                for position, track, valence, arousal in row.items
+            ]
+        created = _utc(row.rec.created_at)
+        reactions += [
+            {
+                "recommendation_id": rec_key,
+                "person": person,
+                "position": position,
+                "track_id": track,
+                "kind": kind,
+                "minutes": round(_minutes(created, _utc(at)), 2),
+            }
+            for position, track, kind, at in row.reactions
+        ]
+    return _Chunk(recommendations, songs, reactions)
+
+
+def _render(row: _Row, rec_key: str, person: str) -> dict[str, Any]:
     rec, before, after, checkin = row.rec, row.before, row.after, row.checkin
-    songs = [{"track_id": t, "valence": v, "arousal": a} for t, v, a in row.items]
-    kinds = [k for _, k, _ in row.reactions]
-    created = _utc(rec.created_at)
+    kinds = [k for _, _, k, _ in row.reactions]
     self_before_v = rec.self_valence_before if row.own else None
     self_before_a = rec.self_arousal_before if row.own else None
     self_after_v = checkin.self_valence if checkin else None
@@ -263,8 +327,8 @@ def _render(row: _Row, pseudonym: Pseudonymizer) -> dict[str, Any]:
     model_pair = model_pair and before.source in MODEL_SOURCES
     answered = _utc(checkin.answered_at) if checkin and checkin.answered_at else None
     values: dict[str, Any] = {
-        "recommendation_id": rec.id,
-        "person": pseudonym(row.user.pseudonym),
+        "recommendation_id": rec_key,
+        "person": person,
         "platform": row.chat.platform,
         "chat_kind": row.chat.kind,
         "arm": rec.arm,
@@ -273,7 +337,7 @@ def _render(row: _Row, pseudonym: Pseudonymizer) -> dict[str, Any]:
         "mode": rec.mode,
         "strategy": rec.strategy,
         "ranker_version": rec.model_version,
-        "created_at": created,
+        "created_at": _utc(rec.created_at),
         "before_source": before.source,
         "before_valence": before.valence,
         "before_arousal": before.arousal,
@@ -283,17 +347,9 @@ def _render(row: _Row, pseudonym: Pseudonymizer) -> dict[str, Any]:
         "before_self_arousal": self_before_a,
         "target_valence": rec.target_valence,
         "target_arousal": rec.target_arousal,
-        "songs_count": len(songs),
-        "songs": json.dumps(songs, separators=(",", ":")),
-        "songs_mean_valence": _mean([v for _, v, _ in row.items]),
-        "songs_mean_arousal": _mean([a for _, _, a in row.items]),
-        "reactions": json.dumps(
-            [
-                {"track_id": t, "kind": k, "minutes": round(_minutes(created, _utc(at)), 2)}
-                for t, k, at in row.reactions
-            ],
-            separators=(",", ":"),
-        ),
+        "songs_count": len(row.items),
+        "songs_mean_valence": _mean([v for _, _, v, _ in row.items]),
+        "songs_mean_arousal": _mean([a for _, _, _, a in row.items]),
         "likes": kinds.count("like"),
         "dislikes": kinds.count("dislike"),
         "skips": kinds.count("skip"),
@@ -331,44 +387,3 @@ def _mean(values: list[float]) -> float | None:
 
 def _diff(after: float | None, before: float | None) -> float | None:
     return after - before if after is not None and before is not None else None
-
-
-# -- writing ------------------------------------------------------------------------------------
-
-
-class _CsvWriter:
-    def __init__(self, path: Path) -> None:
-        self._file = path.open("w", newline="", encoding="utf-8")
-        self._csv = csv.writer(self._file)
-        self._csv.writerow(COLUMN_NAMES)
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        self._csv.writerows([_csv_cell(row[c.name], c.kind) for c in COLUMNS] for row in rows)
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def _csv_cell(value: Any, kind: str) -> Any:
-    if value is None:
-        return ""
-    if kind == "timestamp":
-        return value.isoformat(timespec="seconds")
-    if kind == "bool":
-        return "true" if value else "false"
-    if kind == "float":
-        return repr(round(float(value), 6))
-    return value
-
-
-class _ParquetWriter:
-    def __init__(self, path: Path) -> None:
-        self._schema = arrow_schema()
-        self._writer = pq.ParquetWriter(path, self._schema)
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self._writer.write_table(pa.Table.from_pylist(rows, schema=self._schema))
-
-    def close(self) -> None:
-        self._writer.close()

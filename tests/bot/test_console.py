@@ -118,10 +118,13 @@ def test_render_shows_songs_and_options() -> None:
     out = Outgoing(
         "Here you go",
         buttons=((Button("lift me up", "mode:lift"),),),
-        entries=(PlaylistEntry(5, 1, "Song", "Band", "bright and upbeat", "https://x"),),
+        entries=(
+            PlaylistEntry(5, 1, "Song", "Band", "bright and upbeat", "https://x", "https://v"),
+        ),
     )
     text = render(out)
     assert " 1. Song - Band" in text and "bright and upbeat" in text
+    assert "video: https://v" in text
     assert "/mode lift (lift me up)" in text and "like N" in text
 
 

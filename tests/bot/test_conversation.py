@@ -46,6 +46,7 @@ def test_mood_text_gives_a_ranked_playlist_and_schedules_a_checkin(harness: Harn
     assert len(out.entries) == 10
     assert [e.position for e in out.entries] == list(range(1, 11))
     assert all(e.reason and e.url.startswith("https://open.spotify.com/") for e in out.entries)
+    assert all(e.video_url and e.video_url.startswith("https://") for e in out.entries)
     assert "valence -" in out.text  # a sad message reads as negative valence
     (report,) = rows(harness, MoodReport)
     assert report.valence < 0 and report.source == "text" and report.model_version

@@ -407,3 +407,13 @@ def test_long_replies_are_split_at_line_ends_within_2000_characters() -> None:
     assert len(chunks) > 1 and all(len(c) <= 2000 for c in chunks)
     assert [line for c in chunks for line in c.split("\n")] == lines
     assert render_text(Outgoing("y" * 4500)) == ["y" * 2000, "y" * 2000, "y" * 500]
+
+
+def test_each_song_carries_its_video_compactly() -> None:
+    entry = PlaylistEntry(
+        1, 1, "Song", "Band", "why", "https://open.spotify.com/track/x", "https://v/?q=a+b"
+    )
+    (text,) = render_text(Outgoing("songs", entries=(entry,)))
+    assert (
+        "1. [Song - Band](<https://open.spotify.com/track/x>) · [video](<https://v/?q=a+b>)" in text
+    )

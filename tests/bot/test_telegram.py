@@ -286,3 +286,15 @@ def test_one_chats_updates_keep_their_order_while_chats_run_side_by_side() -> No
     asyncio.run(scenario())
     assert log.index("end a1") < log.index("start a2")  # same chat: one after the other
     assert log.index("end b1") < log.index("end a1")  # another chat did not wait
+
+
+def test_each_song_carries_its_video_compactly() -> None:
+    from bot.adapters.telegram.messages import render_text
+    from bot.core.events import Outgoing, PlaylistEntry
+
+    entry = PlaylistEntry(1, 1, "A&B", "Band", "why", "https://s/t", "https://v/?q=a&b=c")
+    (text,) = render_text(Outgoing("songs", entries=(entry,)))
+    assert (
+        '1. <a href="https://s/t">A&amp;B - Band</a> · <a href="https://v/?q=a&amp;b=c">video</a>'
+        in text
+    )

@@ -13,6 +13,12 @@ acknowledged once) and records each violation, answering it with Discord's error
 gateway websocket: `Gateway` feeds events to a logged-in client through its connection state's
 parsers (`parse_interaction_create`, `parse_message_create`) with payloads shaped like Discord's.
 Point discord.py at the fake with `pointed_at(fake)` (it sets `discord.http.Route.BASE`).
+
+Every API request and every answer is also checked against Discord's own OpenAPI description of its
+HTTP API (`shared/specs/discord-api/openapi.json`, through `tests.fakes.openapi`): a request outside
+it (an unknown route, a missing or malformed field, no bot token) is a violation answered with 400,
+and an answer of the fake's that the description would not allow is a violation too, so the fake
+cannot drift from the real API unnoticed.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from typing import Any
 
 import discord
 from aiohttp import web
+
+from tests.fakes.openapi import ApiSpec, load_discord_spec
 
 API_VERSION = 10
 DEFAULT_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.FakeMoodwave.loopback-test-token"
@@ -66,6 +74,8 @@ class FakeUser:
             "avatar": None,
             "bot": self.bot,
             "public_flags": 0,
+            "flags": 0,
+            "primary_guild": None,
         }
 
 
@@ -258,12 +268,36 @@ def command_problems(command: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _as_answered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Components as Discord answers them: each numbered in the message (from 1, rows included),
+    and a Unicode emoji without an id (only custom emojis have one)."""
+    numbers = itertools.count(1)
+    answered = []
+    for row in rows:
+        items = []
+        for item in row.get("components") or []:
+            item = {**item, "id": item.get("id") or 0}
+            emoji = item.get("emoji")
+            if isinstance(emoji, dict) and emoji.get("id") is None:
+                item["emoji"] = {k: v for k, v in emoji.items() if k != "id"}
+            items.append(item)
+        numbered = {**row, "id": row.get("id") or next(numbers)}
+        for item in items:
+            if not item["id"]:
+                item["id"] = next(numbers)
+        answered.append({**numbered, "components": items})
+    return answered
+
+
 # -- the server ------------------------------------------------------------------------------------
 
 
 class FakeDiscord:
-    def __init__(self, token: str = DEFAULT_TOKEN) -> None:
+    def __init__(
+        self, token: str = DEFAULT_TOKEN, spec: ApiSpec | None = None, checked: bool = True
+    ) -> None:
         self.token = token
+        self.spec = spec or (load_discord_spec() if checked else None)
         self.port = 0
         self._ids = itertools.count((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22)
         self._lock = threading.Lock()
@@ -337,7 +371,7 @@ class FakeDiscord:
             loop.close()
 
     async def _open(self) -> web.AppRunner:
-        app = web.Application(middlewares=[self._errors])
+        app = web.Application(middlewares=[self._conforming, self._errors])
         api = f"/api/v{API_VERSION}"
         routes = [
             ("GET", "/users/@me", self._me),
@@ -440,6 +474,47 @@ class FakeDiscord:
     # -- HTTP plumbing -------------------------------------------------------------------------
 
     @web.middleware
+    async def _conforming(
+        self, request: web.Request, handler: Callable[[web.Request], Any]
+    ) -> web.StreamResponse:
+        """Check the request, then the answer, against Discord's OpenAPI description."""
+        api = f"/api/v{API_VERSION}"
+        method, path, query = request.method, request.path[len(api) :], list(request.query.items())
+        if (
+            self.spec is None
+            or not request.path.startswith(api + "/")
+            or self.spec.operation(method, path) is None  # Discord's 404, and a violation
+        ):
+            response: web.StreamResponse = await handler(request)
+            return response
+        where = f"{method} {request.path}"
+        if request.content_type.startswith("multipart/"):
+            # discord.py sends a message with files as multipart, its JSON in `payload_json`;
+            # the JSON is what the description's schema speaks about.
+            form = await request.post()  # aiohttp keeps it for the handler's own read
+            body = str(form.get("payload_json") or "{}").encode()
+            content_type = "application/json"
+        else:
+            body, content_type = await request.read(), request.content_type
+        problems = self.spec.request_problems(
+            method, path, query, body, content_type, dict(request.headers)
+        )
+        if problems:
+            with self._lock:
+                self._violations += [Violation(where, p) for p in problems]
+                self._requests.append(RecordedRequest(method, request.path, None))
+            return _json({"code": 50035, "message": "; ".join(problems)}, status=400)
+        response = await handler(request)
+        if isinstance(response, web.Response) and response.status not in (429,) and response.body:
+            answer = response.body if isinstance(response.body, bytes) else b""
+            found = self.spec.response_problems(
+                method, path, query, response.status, answer, response.content_type
+            )
+            with self._lock:
+                self._violations += [Violation(f"{where} answer", p) for p in found]
+        return response
+
+    @web.middleware
     async def _errors(
         self, request: web.Request, handler: Callable[[web.Request], Any]
     ) -> web.StreamResponse:
@@ -450,12 +525,12 @@ class FakeDiscord:
             return _json({"code": error.code, "message": error.message}, status=error.status)
 
     async def _body(self, request: web.Request) -> Any:
-        if not request.can_read_body:
-            body: Any = None
-        elif request.content_type.startswith("multipart/"):
-            body = json.loads((await request.post()).get("payload_json") or "{}")  # type: ignore[arg-type]
+        # `read` and `post` keep what they read, so the conformance check's read costs nothing.
+        if request.content_type.startswith("multipart/"):
+            body: Any = json.loads((await request.post()).get("payload_json") or "{}")  # type: ignore[arg-type]
         else:
-            body = await request.json()
+            raw = await request.read()
+            body = json.loads(raw) if raw else None
         with self._lock:
             self._requests.append(RecordedRequest(request.method, request.path, body))
         return body
@@ -495,7 +570,7 @@ class FakeDiscord:
             "pinned": False,
             "type": 20 if interaction and interaction.type == 2 else 0,
             "flags": flags | int(body.get("flags") or 0),
-            "components": body.get("components") or [],
+            "components": _as_answered(body.get("components") or []),
         }
         if channel.guild_id is not None:
             payload["guild_id"] = str(channel.guild_id)
@@ -540,7 +615,9 @@ class FakeDiscord:
     async def _me(self, request: web.Request) -> web.Response:
         self._authorise(request)
         await self._body(request)
-        return _json({**self.bot_user.to_api(), "verified": True, "mfa_enabled": False, "flags": 0})
+        return _json(
+            {**self.bot_user.to_api(), "verified": True, "mfa_enabled": False, "locale": "en-US"}
+        )
 
     async def _application(self, request: web.Request) -> web.Response:
         self._authorise(request)
@@ -551,6 +628,7 @@ class FakeDiscord:
                 "name": self.bot_user.username,
                 "icon": None,
                 "description": "",
+                "type": None,
                 "summary": "",
                 "bot_public": True,
                 "bot_require_code_grant": False,
@@ -558,8 +636,16 @@ class FakeDiscord:
                 "team": None,
                 "verify_key": "0" * 64,
                 "flags": 0,
+                "flags_new": "0",
                 "bot": self.bot_user.to_api(),
                 "interactions_endpoint_url": None,
+                "role_connections_verification_url": None,
+                "redirect_uris": [],
+                "approximate_guild_count": 0,
+                "approximate_user_install_count": 0,
+                "approximate_user_authorization_count": 0,
+                "explicit_content_filter": 0,
+                "eligible_oauth2_scopes": [],
             }
         )
 
@@ -581,6 +667,7 @@ class FakeDiscord:
                 "default_member_permissions": command.get("default_member_permissions"),
                 "dm_permission": command.get("dm_permission", True),
                 "nsfw": command.get("nsfw", False),
+                "integration_types": command.get("integration_types") or [0],  # guild install
             }
             for command in body
         ]
@@ -619,22 +706,20 @@ class FakeDiscord:
             record.original_message_id = message.id if message else None
         if "with_response" not in request.query:
             return web.Response(status=204)
-        resource: dict[str, Any] = {"type": kind}
-        if message is not None:
-            resource["message"] = message.payload
-        return _json(
-            {
-                "interaction": {
-                    "id": str(record.id),
-                    "type": record.type,
-                    "response_message_id": str(message.id) if message else None,
-                    "response_message_loading": kind == 5,
-                    "response_message_ephemeral": bool(message and message.ephemeral),
-                    "activity_instance_id": None,
-                },
-                "resource": resource,
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": str(record.id),
+                "type": record.type,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(message and message.ephemeral),
+                "activity_instance_id": None,
             }
-        )
+        }
+        if message is not None:
+            answer["interaction"]["response_message_id"] = str(message.id)
+        if message is not None and kind in (4, 7):  # the description's resources: a message sent
+            answer["resource"] = {"type": kind, "message": message.payload}
+        return _json(answer)
 
     async def _edit_original(self, request: web.Request) -> web.Response:
         body = await self._body(request)
@@ -646,6 +731,7 @@ class FakeDiscord:
             for key in ("content", "components", "embeds"):
                 if key in body:
                     payload[key] = body[key] or ([] if key != "content" else "")
+            payload["components"] = _as_answered(payload["components"])
             payload["flags"] = payload["flags"] & ~LOADING
             payload["edited_timestamp"] = _now_iso()
         return _json(message.payload)

@@ -94,3 +94,23 @@ def test_without_moods_or_ids_songs_get_unknown_mood_and_stable_ids(tmp_path: Pa
 def test_an_empty_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CsvMappingError, match="empty"):
         load_csv_songs(_write(tmp_path, ""), MAPPING)
+
+
+def test_a_video_column_gives_each_song_its_own_video_and_bad_links_skip_the_row(
+    tmp_path: Path,
+) -> None:
+    mapping = ColumnMapping.parse(["name=title,artist=who,video_url=clip"])
+    path = _write(
+        tmp_path,
+        "title,who,clip\n"
+        "A,X,https://www.youtube.com/watch?v=dQw4w9WgXcQ\n"
+        "B,Y,dQw4w9WgXcQ\n"
+        "C,Z,\n"
+        "D,W,javascript:alert(1)\n",
+    )
+    load = load_csv_songs(path, mapping)
+    a, b, c = load.songs
+    assert a.video_url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    assert b.video_url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"  # a bare video id
+    assert c.video_url is None
+    assert len(load.skipped) == 1 and "video_url" in str(load.skipped[0])

@@ -1,5 +1,6 @@
 """The mood-shift report (`research`): statistics against hand-computed values, a known effect
-recovered from a simulated study, and a SiTunes-like file on its own scale."""
+recovered from a simulated study, a SiTunes-like file on its own scale, and a three-arm one with its
+control named in its own case (each table row once; clustered by person first, per row second)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from bot.cli import main
-from research.effects import analyse, change_stats, welch
+from research.effects import analyse, change_stats, control_arms, welch
 from research.report import write_report
 from research.simulate import SimulatedStudy, simulate_into
 from research.study_data import load_export, load_situnes
@@ -59,6 +60,9 @@ def test_report_recovers_a_known_effect_from_a_simulated_study(tmp_path: Path) -
             assert contrast.ci_low <= truth <= contrast.ci_high, (arm, dimension, contrast)
     strong = analysis.contrast("widedeep", "checkin-only", "all", "model", "valence")
     assert strong is not None and strong.ci_low > 0 and strong.p < 0.001
+    assert strong.people_arm > 0 and strong.p <= strong.p_holm < 0.001
+    # The per-row analysis is still there, second.
+    assert analysis.row_contrast("widedeep", "checkin-only", "all", "model", "valence") is not None
     # Every arm drifts toward neutral too: even the control's own change is not zero.
     drift = analysis.change("checkin-only", "all", "model", "valence")
     assert drift is not None and drift.ci_low > 0
@@ -68,6 +72,7 @@ def test_report_recovers_a_known_effect_from_a_simulated_study(tmp_path: Path) -
     assert all(f.stat().st_size > 5000 for f in files.figures)  # real PNG plots
     assert files.figures[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<table>" in files.html.read_text()
+    assert summary.index("Difference from the control") < summary.index("per-row analysis")
     assert analysis.change("widedeep", "all", "self", "valence") is not None
 
 
@@ -118,3 +123,59 @@ def test_situnes_like_file_is_reported_on_its_own_scale(tmp_path: Path) -> None:
     assert (
         main(["report", "--out", str(out), "--input", str(bad), "--input-format", "situnes"]) == 2
     )
+
+
+def test_control_arms_are_recognised_whatever_their_case_or_separators() -> None:
+    arms = ["Random", "widedeep", "Checkin_Only", "CONTROL", "nearest", "randomised"]
+    assert control_arms(arms) == ["Checkin_Only", "Random", "CONTROL"]
+
+
+def write_three_arm_file(path: Path, people: int = 30, rows_each: int = 6) -> None:
+    """Each person listens in every condition (SiTunes-like: 1-5 ratings, a condition column)."""
+    rng = np.random.default_rng(8)
+    lift = {"Random": 0, "Personalised": 1, "Popular": 0}
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["user_id", "condition", "emo_pre_valence", "emo_pre_arousal",
+                         "emo_post_valence", "emo_post_arousal"])  # fmt: skip
+        for person in range(people):
+            for k in range(rows_each):
+                arm = list(lift)[k % 3]
+                pre_v, pre_a = int(rng.integers(1, 4)), int(rng.integers(1, 6))
+                post_v = min(5, pre_v + lift[arm] + int(rng.integers(0, 2)))
+                writer.writerow([f"u{person}", arm, pre_v, pre_a, post_v, pre_a])
+
+
+def test_a_three_arm_file_has_each_row_once_and_its_control_found(tmp_path: Path) -> None:
+    path = tmp_path / "three.csv"
+    write_three_arm_file(path)
+    out = tmp_path / "report"
+    code = main(["report", "--out", str(out), "--input", str(path), "--input-format", "situnes",
+                 "--scale", "1,5"])  # fmt: skip
+    assert code == 0
+    for name, per_key in (("changes", ("arm", "dimension")),
+                          ("contrasts", ("arm", "control", "dimension")),
+                          ("changes_per_row", ("arm", "dimension")),
+                          ("contrasts_per_row", ("arm", "control", "dimension"))):  # fmt: skip
+        rows = read_csv(out / f"{name}.csv")
+        keys = [tuple(r[k] for k in per_key) for r in rows]
+        assert len(keys) == len(set(keys)), f"{name}.csv repeats rows: {keys}"
+    changes = read_csv(out / "changes.csv")
+    assert len(changes) == 6  # 3 arms x 2 dimensions, mode "all" only
+    assert all(c["mode"] == "all" and c["people"] == "30" for c in changes)
+    contrasts = read_csv(out / "contrasts.csv")
+    assert {(c["arm"], c["control"]) for c in contrasts} == {
+        ("Personalised", "Random"),
+        ("Popular", "Random"),
+    }
+    valence = next(
+        c for c in contrasts if c["arm"] == "Personalised" and c["dimension"] == "valence"
+    )
+    assert float(valence["ci_low"]) > 0.3  # +1 point of 1..5 is +0.5 on [-1, 1]
+    assert float(valence["p"]) <= float(valence["p_holm"]) <= 2 * float(valence["p"])
+    report = (out / "report.md").read_text()
+    primary = report[: report.index("per-row analysis")]
+    for arm in ("Random", "Personalised", "Popular"):
+        for dimension in ("valence", "arousal"):
+            line = f"\n| {arm} | all | {dimension} |"
+            assert primary.count(line) == 1, (line, primary.count(line))

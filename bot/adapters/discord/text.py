@@ -17,6 +17,8 @@ def render_text(out: Outgoing) -> list[str]:
     for entry in out.entries:
         title = _link_text(f"{entry.title} - {entry.artist}")
         song = f"[{title}](<{entry.url}>)" if entry.url else title
+        if entry.video_url:
+            song += f" · [video](<{entry.video_url}>)"
         lines.append(f"{entry.position}. {song}")
         lines.append(f"   _{discord.utils.escape_markdown(entry.reason)}_")
     return split_message("\n".join(lines), MAX_TEXT)

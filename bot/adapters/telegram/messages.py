@@ -48,7 +48,10 @@ def render_text(out: Outgoing) -> list[str]:
     lines = [html.escape(out.text)]
     for entry in out.entries:
         title = html.escape(f"{entry.title} - {entry.artist}")
-        lines.append(f'{entry.position}. <a href="{html.escape(entry.url)}">{title}</a>')
+        song = f'{entry.position}. <a href="{html.escape(entry.url)}">{title}</a>'
+        if entry.video_url:
+            song += f' · <a href="{html.escape(entry.video_url)}">video</a>'
+        lines.append(song)
         lines.append(f"    <i>{html.escape(entry.reason)}</i>")
     return split_message("\n".join(lines), MAX_TEXT)
 
