@@ -13,25 +13,35 @@ ifneq ($(wildcard ../shared/data),)
 export MOODWAVE_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: install install-dev run chat config db-upgrade test lint typecheck pytest clean
+.PHONY: install install-dev lock run chat config db-upgrade test lint typecheck pytest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# Exact versions with their sha256 (requirements*.lock, refreshed by `make lock`), installed without
+# resolving anything; then moodwave itself, and `pip check` fails if pyproject.toml asks for a
+# package or version the lock lacks (run `make lock`). torch is installed apart (TORCH_SPEC).
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
 	$(BIN)/pip install --quiet $(TORCH_SPEC)
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements-dev.lock $(VENV)/.installed
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/pip check
 	# The voice tests speak with espeak-ng and encode with ffmpeg (Debian packages).
 	sh scripts/install-system-packages.sh
 	touch $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+
+# Refresh requirements.lock and requirements-dev.lock from pyproject.toml (UPGRADE=1: newest allowed).
+lock:
+	UPGRADE=$(UPGRADE) sh scripts/lock.sh
 
 run: install
 	$(BIN)/moodwave run

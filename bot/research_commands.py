@@ -51,7 +51,23 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _require_research_part() -> None:
+    """The export writes with pyarrow, the report draws with matplotlib and fits with statsmodels:
+    moodwave's optional research part."""
+    try:
+        import matplotlib  # noqa: F401
+        import pyarrow  # noqa: F401
+        import statsmodels  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            f"The research export and report need {exc.name}, an optional part of moodwave: "
+            "pip install 'moodwave[research]'",
+            name=exc.name,
+        ) from exc
+
+
 def export(args: argparse.Namespace, settings: Settings) -> str:
+    _require_research_part()
     from storage.export import export_study
 
     if settings.research_secret is None:
@@ -94,6 +110,7 @@ def export(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def report(args: argparse.Namespace, settings: Settings) -> str:
+    _require_research_part()
     from research.report import write_report
     from research.study_data import load_export, load_situnes
 

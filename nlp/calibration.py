@@ -22,8 +22,9 @@ import numpy as np
 from safetensors.torch import load_file, save_file
 
 from nlp.scores import evaluate
-from nlp.text_model import CONFIG_FILE, HEAD_FILE, VALENCE_AROUSAL, TextMoodModel
+from nlp.text_model import CONFIG_FILE, HEAD_FILE, MODEL_FILES, VALENCE_AROUSAL, TextMoodModel
 from nlp.training import load_split
+from nlp.weight_sums import write_sums
 
 
 def fit_line(predicted: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
@@ -54,6 +55,7 @@ def calibrate(weights_dir: Path, base: str | None, data_dir: Path) -> dict[str, 
     config = json.loads((weights_dir / CONFIG_FILE).read_text(encoding="utf-8"))
     config["calibration"] = {"fitted_on": "emobank dev", **lines}
     (weights_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    write_sums(weights_dir, MODEL_FILES)  # the head and config changed
     return {"calibration": lines, "dev_before": before, "dev_after": after}
 
 

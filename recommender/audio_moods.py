@@ -69,6 +69,20 @@ class AudioFeatures:
         return {name: float(value) for name, value in asdict(self).items()}
 
 
+def require_audio_libraries() -> None:
+    """Raise a `ModuleNotFoundError` that names the part to install when soundfile or librosa
+    (moodwave's optional voice part) is missing."""
+    try:
+        import librosa  # noqa: F401
+        import soundfile  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            f"Analysing audio files needs {exc.name}, an optional part of moodwave: "
+            "pip install 'moodwave[voice]'",
+            name=exc.name,
+        ) from exc
+
+
 def read_audio(path: Path) -> tuple[FloatArray, int]:
     """Mono samples in [-1, 1] and their rate; raises `AudioUnreadable`."""
     import soundfile

@@ -13,7 +13,13 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from recommender.audio_moods import AudioUnreadable, analyse, read_audio, song_from_audio
+from recommender.audio_moods import (
+    AudioUnreadable,
+    analyse,
+    read_audio,
+    require_audio_libraries,
+    song_from_audio,
+)
 from recommender.catalog import UNKNOWN, CatalogLoad
 from recommender.songs import Song
 
@@ -35,6 +41,7 @@ def load_audio_folder(folder: Path | str) -> CatalogLoad:
     root = Path(folder)
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a folder of audio files")
+    require_audio_libraries()  # else every file would be skipped for the same missing library
     load = CatalogLoad([])
     seen: dict[str, Path] = {}
     for number, path in enumerate(audio_files(root), start=1):

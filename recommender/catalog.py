@@ -18,8 +18,9 @@ from recommender.songs import Song
 
 SPOTIFY_SONGS = DataFile(
     "tidytuesday_spotify_songs/spotify_songs.csv",
-    "https://raw.githubusercontent.com/rfordatascience/tidytuesday/master/data/2020/2020-01-21/"
-    "spotify_songs.csv",
+    # A commit, not a branch: a branch moves, and the file behind it with it.
+    "https://raw.githubusercontent.com/rfordatascience/tidytuesday/"
+    "2c423bacc57e4632ff8550557e0bc823eefa31ab/data/2020/2020-01-21/spotify_songs.csv",
     "9902920cfe4940f0914ebb6716801a42f7f19ac88fbd6693eaae7e2822b16845",
     "MIT (repository); values from the Spotify Web API",
 )

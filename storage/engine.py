@@ -55,13 +55,22 @@ def make_engine(url: str, echo: bool = False, timeouts: DatabaseTimeouts | None 
         )
         event.listen(engine, "connect", _sqlite_pragmas(busy_s))
         return engine
-    return create_engine(
-        url,
-        echo=echo,
-        hide_parameters=True,
-        pool_pre_ping=True,
-        connect_args=postgres_connect_args(url, timeouts),
-    )
+    try:
+        return create_engine(
+            url,
+            echo=echo,
+            hide_parameters=True,
+            pool_pre_ping=True,
+            connect_args=postgres_connect_args(url, timeouts),
+        )
+    except ModuleNotFoundError as exc:
+        if not url.startswith("postgresql"):
+            raise
+        raise ModuleNotFoundError(
+            f"PostgreSQL needs its driver ({exc.name}), an optional part of moodwave: "
+            "pip install 'moodwave[postgres]'",
+            name=exc.name,
+        ) from exc
 
 
 def database_unavailable(error: BaseException) -> bool:

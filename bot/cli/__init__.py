@@ -68,6 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        if "pip install 'moodwave[" not in str(exc):
+            raise
+        print(f"moodwave: {exc}", file=sys.stderr)  # an optional part is not installed
+        return 2
     except Exception as exc:
         from bot.app import ConfigurationError
 

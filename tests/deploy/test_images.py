@@ -12,6 +12,7 @@ import json
 import re
 import shlex
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,7 +30,12 @@ from tests.fakes.telegram import FakeTelegram
 
 DEPLOY = ROOT / "deploy"
 SETTINGS = {f"MOODWAVE_{name.upper()}": field for name, field in Settings.model_fields.items()}
-PACKAGES = ("bot", "nlp", "recommender", "storage")
+# Every package the wheel holds (pyproject.toml's package list): an image lacking one fails at import.
+PACKAGES = tuple(
+    tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"][
+        "include"
+    ]
+)
 
 
 def dockerfile(name: str) -> list[tuple[str, str]]:
@@ -86,7 +92,12 @@ def test_dockerfiles_agree_with_the_code(name: str, port: int, torch_index: str)
     copied = {shlex.split(args)[0] for args in instruction(steps, "COPY")}
     for source in copied:
         assert (ROOT / source).exists(), f"{name} copies {source}, which is not in the repository"
-    assert set(PACKAGES) <= copied  # every package pyproject installs
+    assert {name.rstrip("*") for name in PACKAGES} <= copied  # every package pyproject installs
+    # The locked versions, checked by hash, then moodwave alone; `pip check` proves them complete.
+    runs = instruction(steps, "RUN")
+    assert "requirements.lock" in copied
+    assert any("--require-hashes --no-deps -r requirements.lock" in args for args in runs)
+    assert any("pip install --no-deps ." in args and "pip check" in args for args in runs)
     assert all(key in SETTINGS for key in env_of(steps) if key.startswith("MOODWAVE_"))
     (cmd,) = instruction(steps, "CMD")
     command = json.loads(cmd)  # exec form: signals reach moodwave, not a shell
@@ -131,6 +142,21 @@ def test_compose_file_agrees_with_the_images_and_settings() -> None:
     assert services["bot"]["ports"] == [f"{bot_env['MOODWAVE_WEB_PORT']}:8443"]
     (gpu,) = services["worker"]["deploy"]["resources"]["reservations"]["devices"]
     assert gpu["capabilities"] == ["gpu"]
+    for name in ("migrate", "worker", "bot"):  # an init as PID 1: signals reach moodwave
+        assert services[name]["init"] is True, name
+
+
+def test_build_context_leaves_out_environments_data_caches_and_secrets() -> None:
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".venv", ".git", "data", "var", "*.db", "deploy/*.env", ".env"} <= ignored
+    assert {"**/__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"} <= ignored
+    for name in ("Dockerfile.bot", "Dockerfile.worker"):  # nothing an image copies is left out
+        for args in instruction(dockerfile(name), "COPY"):
+            assert shlex.split(args)[0] not in ignored, (name, args)
 
 
 def test_env_templates_name_real_settings_and_hold_no_secrets(
