@@ -14,6 +14,10 @@ wait of its own. The deployment asks for one GPU per replica when the building m
 of ongoing requests per replica. Voice notes stay on `moodwave worker` (`/v1/voice`); a bot pointed
 at this application analyses voice notes in process when the worker answers 404.
 
+With a token (the `token` argument, else `MOODWAVE_WORKER_TOKEN` in the replicas' environment) every
+route but `/healthz` wants `Authorization: Bearer <token>`, as on `moodwave worker` (the same
+middleware, `nlp.worker.RequireToken`), and the bot's client sends it.
+
 Nothing in the Python packages imports this file; tests/deploy/test_ray_serve.py runs it in Ray
 Serve's local testing mode and on a local Ray instance over HTTP.
 """
@@ -21,16 +25,18 @@ Serve's local testing mode and on a local Ray instance over HTTP.
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
 from ray import serve
 from ray.serve import Application
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from nlp.factory import TextEstimatorSpec, build_model_estimator
 from nlp.mood import Mood
-from nlp.worker import va_routes
+from nlp.worker import RequireToken, va_routes
 
 MAX_BATCH = 64  # texts per forward pass; raise on a big GPU (the A100/H100 sweet spot is 256+)
 BATCH_WAIT_S = 0.004  # the longest a lone text waits for company, as in the standalone worker
@@ -61,6 +67,7 @@ class MoodWorker:
         max_batch_size: int = MAX_BATCH,
         batch_wait_timeout_s: float = BATCH_WAIT_S,
         model: str = "student",
+        token: str | None = None,
     ) -> None:
         # `model: teacher` serves all-mpnet-base-v2 (`base`: its folder, e.g. the one `moodwave
         # models fetch mpnet` writes, or a hub name); the student needs nothing installed.
@@ -76,11 +83,15 @@ class MoodWorker:
             max_wait_s=0.0,
         )
         self.estimator = build_model_estimator(spec)
+        self.token = token or os.environ.get("MOODWAVE_WORKER_TOKEN") or None
         self._moods.set_max_batch_size(max_batch_size)
         self._moods.set_batch_wait_timeout_s(batch_wait_timeout_s)
 
     def __serve_build_asgi_app__(self) -> Starlette:
-        return Starlette(routes=va_routes(self.analyse, lambda: self.estimator.version))
+        return Starlette(
+            routes=va_routes(self.analyse, lambda: self.estimator.version),
+            middleware=[Middleware(RequireToken, token=self.token)] if self.token else [],
+        )
 
     async def analyse(self, texts: list[str]) -> list[Mood]:
         """Moods of the texts, in order; each text joins whatever batch is forming."""
@@ -112,7 +123,7 @@ def gpus_available() -> int:
 
 def build(args: dict[str, Any] | None = None) -> Application:
     """The application, configurable from `serve run` or a config file's `args`: `model`
-    (student or teacher), `weights`, `base`, `device`, `max_batch_size`, `batch_wait_timeout_s`, `gpus_per_replica`, `min_replicas`,
+    (student or teacher), `weights`, `base`, `device`, `token`, `max_batch_size`, `batch_wait_timeout_s`, `gpus_per_replica`, `min_replicas`,
     `max_replicas`, `target_ongoing_requests`."""
     args = dict(args or {})
     gpus = float(args.pop("gpus_per_replica", gpus_available()))

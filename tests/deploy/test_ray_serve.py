@@ -97,9 +97,16 @@ def test_over_http_the_bots_client_works_unchanged(
     )
     try:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
-        serve.run(ray_app.build({"device": "cpu", "gpus_per_replica": 0, "max_replicas": 1}))
+        token = "ray-serve-test-token-0123456789"
+        serve.run(
+            ray_app.build(
+                {"device": "cpu", "gpus_per_replica": 0, "max_replicas": 1, "token": token}
+            )
+        )
         url = f"http://127.0.0.1:{port}"
-        client = RemoteMoodEstimator(url, timeout=30)
+        stranger = httpx.post(f"{url}/v1/va", json={"texts": ["hello"]}, timeout=10)
+        assert stranger.status_code == 401  # a caller without the worker's token
+        client = RemoteMoodEstimator(url, timeout=30, token=token)
         _same(
             client.estimate_many(TEXTS),
             reference.estimate_many(TEXTS),
@@ -108,9 +115,10 @@ def test_over_http_the_bots_client_works_unchanged(
         assert client.healthy()
         health = httpx.get(f"{url}/healthz", timeout=10).json()
         assert health == {"status": "ok", "model_version": reference.version}
-        bad = httpx.post(f"{url}/v1/va", json={"texts": "not a list"}, timeout=10)
+        auth = {"Authorization": f"Bearer {token}"}
+        bad = httpx.post(f"{url}/v1/va", json={"texts": "not a list"}, headers=auth, timeout=10)
         assert bad.status_code == 400
-        too_many = httpx.post(f"{url}/v1/va", json={"texts": ["a"] * 257}, timeout=10)
+        too_many = httpx.post(f"{url}/v1/va", json={"texts": ["a"] * 257}, headers=auth, timeout=10)
         assert too_many.status_code == 413
         client.close()
     finally:
