@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from nlp import Mood
 from recommender.ranking import TasteProfile
 from recommender.songs import Song
+from recommender.wording import N_, Translate, same
 
 # Below this an axis reads as neither side; above STRONG it takes the stronger word.
 NEUTRAL_BAND = 0.15
@@ -23,29 +24,37 @@ STEP = 0.15
 
 # (mild, strong) words per side, chosen by the other axis: bright joy is not the same as calm joy.
 _VALENCE_WORDS = {
-    (1, 1): ("bright", "joyful"),  # pleasant, aroused
-    (1, -1): ("hopeful", "warm"),  # pleasant, calm
-    (-1, 1): ("tense", "dark"),
-    (-1, -1): ("wistful", "melancholy"),
+    (1, 1): (N_("bright"), N_("joyful")),  # pleasant, aroused
+    (1, -1): (N_("hopeful"), N_("warm")),  # pleasant, calm
+    (-1, 1): (N_("tense"), N_("dark")),
+    (-1, -1): (N_("wistful"), N_("melancholy")),
 }
 _AROUSAL_WORDS = {
-    (1, 1): ("upbeat", "energetic"),  # aroused, pleasant
-    (1, -1): ("restless", "driving"),  # aroused, unpleasant
-    (-1, 1): ("gentle", "calm"),
-    (-1, -1): ("soft", "calm"),
+    (1, 1): (N_("upbeat"), N_("energetic")),  # aroused, pleasant
+    (1, -1): (N_("restless"), N_("driving")),  # aroused, unpleasant
+    (-1, 1): (N_("gentle"), N_("calm")),
+    (-1, -1): (N_("soft"), N_("calm")),
 }
 
 
-def mood_words(valence: float, arousal: float) -> str:
-    """Two words for a point in VA space, e.g. "gentle and hopeful", "very dark and driving"."""
+def mood_words(valence: float, arousal: float, translate: Translate = same) -> str:
+    """Two words for a point in VA space, e.g. "gentle and hopeful", "very dark and driving";
+    `translate` puts each word and the joining words in the reader's language."""
     v_side, a_side = _side(valence), _side(arousal)
     if v_side == 0 and a_side == 0:
-        return "easygoing and even"
-    v_word = _VALENCE_WORDS[(v_side, a_side or 1)][abs(valence) >= STRONG] if v_side else "even"
-    a_word = _AROUSAL_WORDS[(a_side, v_side or 1)][abs(arousal) >= STRONG] if a_side else "steady"
+        return translate(N_("easygoing and even"))
+    v_word = _VALENCE_WORDS[(v_side, a_side or 1)][abs(valence) >= STRONG] if v_side else N_("even")
+    a_word = (
+        _AROUSAL_WORDS[(a_side, v_side or 1)][abs(arousal) >= STRONG] if a_side else N_("steady")
+    )
     # Calm moods read best arousal first ("gentle and hopeful"), lively ones valence first.
-    words = f"{a_word} and {v_word}" if a_side < 0 else f"{v_word} and {a_word}"
-    return f"very {words}" if max(abs(valence), abs(arousal)) >= VERY else words
+    first, second = (a_word, v_word) if a_side < 0 else (v_word, a_word)
+    words = translate(N_("{first} and {second}")).format(
+        first=translate(first), second=translate(second)
+    )
+    if max(abs(valence), abs(arousal)) >= VERY:
+        return translate(N_("very {words}")).format(words=words)
+    return words
 
 
 def reason_for(song: Song, taste: TasteProfile, target: Mood, current: Mood | None = None) -> str:

@@ -32,6 +32,8 @@ class User(SQLModel, table=True):
     preferred_mode: str = Field(default="match", max_length=16)
     checkins_enabled: bool = True
     checkin_delay_s: float | None = None  # None: the operator's default delay
+    language: str | None = Field(default=None, max_length=16)  # chosen with /language; None: auto
+    platform_language: str | None = Field(default=None, max_length=16)  # the app's, last seen
     created_at: datetime = Field(default_factory=utcnow)
 
 

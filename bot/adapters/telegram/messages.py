@@ -40,6 +40,7 @@ def incoming(update: Update, payload: Payload) -> Incoming | None:
         UserRef(str(user.id), user.first_name or user.username),
         payload,
         str(update.update_id),
+        user.language_code,  # the person's app language: replies follow it unless /language
     )
 
 
