@@ -61,8 +61,8 @@ test: lint typecheck pytest
 # then merged into each language's .po (new ones empty, so they read in English until translated).
 I18N_SOURCES := bot/core recommender/reasons.py recommender/modes.py
 i18n: install
-	$(BIN)/pybabel extract --no-location --sort-output --omit-header -o bot/locales/moodwave.pot $(I18N_SOURCES)
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D moodwave -i bot/locales/moodwave.pot -d bot/locales
+	$(BIN)/pybabel extract --width 100 --no-location --sort-output --omit-header -o bot/locales/moodwave.pot $(I18N_SOURCES)
+	$(BIN)/pybabel update --width 100 --no-fuzzy-matching --ignore-obsolete -D moodwave -i bot/locales/moodwave.pot -d bot/locales
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
