@@ -26,6 +26,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.core.events import Button, Outgoing, command_action
+from recommender import wording
 
 DOMAIN = "moodwave"
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
@@ -100,9 +101,11 @@ def current() -> str:
 def speaking(language: str) -> Iterator[None]:
     """Replies built inside are in `language` (a supported code)."""
     token = _current.set(supported(language) or DEFAULT)
+    reader = wording.reading_in(_)  # reasons the rankers write meanwhile
     try:
         yield
     finally:
+        wording.done_reading(reader)
         _current.reset(token)
 
 

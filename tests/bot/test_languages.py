@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po, write_po
 from bot.core import languages, replies
 from bot.core.events import Outgoing
 from nlp import Mood
+from recommender import Song, TasteProfile, reason_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [code for code in languages.LANGUAGES if code != languages.DEFAULT]
@@ -23,16 +24,16 @@ TRANSLATED = [code for code in languages.LANGUAGES if code != languages.DEFAULT]
 def source_messages() -> set[str | tuple[str, str]]:
     """Every string the code marks for translation, extracted as `make i18n` does."""
     found: set[str | tuple[str, str]] = set()
-    for folder, pattern in (("bot/core", "**.py"), ("recommender", "**/reasons.py")):
-        method_map = [(pattern, "python")]
+    for folder, pattern in (
+        ("bot/core", "**.py"),
+        ("recommender", "reasons.py"),
+        ("recommender", "modes.py"),
+        ("recommender", "groups.py"),
+    ):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / folder, method_map
+            ROOT / folder, [(pattern, "python")]
         ):
             found.add(message)
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        ROOT / "recommender", [("**/modes.py", "python")]
-    ):
-        found.add(message)
     return found
 
 
@@ -114,6 +115,15 @@ def test_the_chosen_language_wins_over_the_platforms(
     chosen: str | None, platform: str | None, language: str
 ) -> None:
     assert languages.choose(chosen, platform) == language
+
+
+def test_song_reasons_are_in_the_readers_language() -> None:
+    song = Song("t1", "Song", "Band", 0.6, 0.6, ("pop",))
+    taste = TasteProfile(liked_tracks=frozenset({"t1"}))
+    mood = Mood(0.6, 0.6, 1.0, "t", "t")
+    assert reason_for(song, taste, mood) == "joyful and energetic pop, you liked this one before"
+    with languages.speaking("es"):
+        assert reason_for(song, taste, mood) == "alegre y enérgico pop, ya te gustó antes"
 
 
 def test_language_names_are_understood() -> None:
