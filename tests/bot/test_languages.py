@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [code for code in languages.LANGUAGES if code != languages.DEFAULT]
 
 
-def source_messages() -> set[str | tuple[str, str]]:
+def source_messages() -> set[str | tuple[str, ...]]:
     """Every string the code marks for translation, extracted as `make i18n` does."""
-    found: set[str | tuple[str, str]] = set()
+    found: set[str | tuple[str, ...]] = set()
     for folder, pattern in (
         ("bot/core", "**.py"),
         ("recommender", "reasons.py"),
@@ -53,8 +53,9 @@ def test_every_catalogue_has_every_message_with_its_placeholders(language: str) 
         if not message.id:
             continue
         assert not message.fuzzy, message.id
-        singular = message.id[0] if isinstance(message.id, tuple) else message.id
-        translations = message.string if isinstance(message.string, tuple) else (message.string,)
+        singular = str(message.id[0] if isinstance(message.id, tuple) else message.id)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        translations = [str(t or "") for t in strings]
         assert all(translations), f"{language}: empty translation of {singular!r}"
         for translation in translations:
             assert fields(translation) == fields(singular), (language, singular, translation)
