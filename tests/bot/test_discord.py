@@ -160,6 +160,23 @@ def test_start_then_mood_gives_a_playlist_with_buttons_within_discords_limits(
 
 
 @SQLITE_ONLY
+def test_a_spanish_discord_client_gets_spanish_replies(harness: Harness, fake: FakeDiscord) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake) as bot:
+            eva = fake.create_user("Eva", locale="es-ES")
+            dm = fake.dm_channel(eva)
+            await bot.gateway.slash(eva, dm, "start")
+            greeting, consent = fake.messages(dm)
+            assert greeting.content.startswith("Hola, soy Moodwave")
+            await bot.gateway.press(eva, dm, consent, "mw:privacy:on")
+            assert fake.messages(dm)[-1].content.startswith("¡Gracias!")
+            (user,) = rows(harness, User)
+            assert user.platform_language == "es-ES" and user.language is None
+
+    run(scenario())
+
+
+@SQLITE_ONLY
 def test_a_dislike_button_is_stored_and_the_next_playlist_lacks_that_song(
     harness: Harness, fake: FakeDiscord
 ) -> None:
