@@ -35,7 +35,10 @@ from tests.bot.conftest import Harness
 from tests.fakes.discord import FakeDiscord, FakeUser, Gateway, SentMessage, pointed_at
 
 SAD = "I feel drained and a bit sad after a long week"
-COMMANDS = ("start", "help", "mood", "mode", "privacy", "forget", "feel", "like", "dislike", "skip")
+COMMANDS = (
+    *("start", "help", "mood", "mode", "privacy", "language", "forget", "feel"),
+    *("like", "dislike", "skip"),
+)
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
@@ -172,6 +175,8 @@ def test_a_spanish_discord_client_gets_spanish_replies(harness: Harness, fake: F
             assert fake.messages(dm)[-1].content.startswith("¡Gracias!")
             (user,) = rows(harness, User)
             assert user.platform_language == "es-ES" and user.language is None
+            await bot.gateway.slash(eva, dm, "language", language="de")
+            assert fake.messages(dm)[-1].content.startswith("Alles klar: Ab jetzt")
 
     run(scenario())
 

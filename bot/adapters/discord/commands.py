@@ -11,12 +11,17 @@ from discord import app_commands
 
 from bot.adapters.discord.client import ClientEvents
 from bot.core.events import Command, ReactionKind, TextMessage
+from bot.core.languages import LANGUAGES
 from recommender import Mode
 
 MODE_CHOICES = [app_commands.Choice(name=mode.label, value=mode.value) for mode in Mode]
 PRIVACY_CHOICES = [
     app_commands.Choice(name="on: my anonymised logs may be used", value="on"),
     app_commands.Choice(name="off: nothing of mine is used", value="off"),
+]
+LANGUAGE_CHOICES = [
+    *(app_commands.Choice(name=name, value=code) for code, name in LANGUAGES.items()),
+    app_commands.Choice(name="auto: my Discord language", value="auto"),
 ]
 FORGET_CHOICES = [
     app_commands.Choice(name="yes, delete everything", value="yes"),
@@ -55,6 +60,12 @@ def register_commands(tree: app_commands.CommandTree[Any], adapter: ClientEvents
     @app_commands.choices(choice=PRIVACY_CHOICES)
     async def privacy(interaction: discord.Interaction[Any], choice: str | None = None) -> None:
         await run(interaction, "privacy", choice)
+
+    @tree.command(name="language", description="the language of Moodwave's replies")
+    @app_commands.describe(language="leave out to see the current one")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language(interaction: discord.Interaction[Any], language: str | None = None) -> None:
+        await run(interaction, "language", language)
 
     @tree.command(name="forget", description="delete everything Moodwave stored about you")
     @app_commands.describe(confirm="leave out to be asked first")

@@ -57,6 +57,7 @@ COMMANDS = {
     "help": "how to use Moodwave",
     "mode": "what the music should do with your mood",
     "privacy": "research consent: see or change",
+    "language": "the language of Moodwave's replies",
     "forget": "delete everything Moodwave stored about you",
     "feel": "answer the check-in: how do you feel now?",
 }
