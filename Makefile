@@ -13,7 +13,7 @@ ifneq ($(wildcard ../shared/data),)
 export MOODWAVE_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: install install-dev lock run chat config db-upgrade test lint typecheck pytest clean
+.PHONY: install install-dev lock run chat config db-upgrade test lint typecheck pytest clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,13 @@ pytest: install-dev
 	$(BIN)/pytest $(if $(SEED),-p randomly --randomly-seed=$(SEED))
 
 test: lint typecheck pytest
+
+# The reply catalogues: every string marked with _, N_ or ngettext into bot/locales/moodwave.pot,
+# then merged into each language's .po (new ones empty, so they read in English until translated).
+I18N_SOURCES := bot/core recommender/reasons.py recommender/modes.py recommender/groups.py
+i18n: install
+	$(BIN)/pybabel extract --width 100 --no-location --sort-output --omit-header -o bot/locales/moodwave.pot $(I18N_SOURCES)
+	$(BIN)/pybabel update --width 100 --no-fuzzy-matching --ignore-obsolete -D moodwave -i bot/locales/moodwave.pot -d bot/locales
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

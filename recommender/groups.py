@@ -22,6 +22,7 @@ from nlp import Mood
 from recommender.modes import mood_path
 from recommender.ranking import RankedSong, RecommendationRequest, Recommender, TasteProfile
 from recommender.reasons import mood_words
+from recommender.wording import N_, spoken
 
 # Each member's own list is this many times the playlist: enough overlap to find shared songs.
 POOL_FACTOR = 3
@@ -152,7 +153,9 @@ def _reason(ranked: RankedSong, strategy: GroupStrategy, members: int) -> str:
     genre = song.genres[0] if song.genres else ""
     head = f"{mood_words(song.valence, song.arousal)} {genre}".strip()
     if strategy is GroupStrategy.FAIR_TURNS:
-        return f"{head}, one member's pick in turn"
-    if strategy is GroupStrategy.AVERAGE:
-        return f"{head}, liked on average by the {members} of you"
-    return f"{head}, nobody of the {members} of you should mind it"
+        tie = N_("one member's pick in turn")
+    elif strategy is GroupStrategy.AVERAGE:
+        tie = N_("liked on average by the {members} of you")
+    else:
+        tie = N_("nobody of the {members} of you should mind it")
+    return spoken(N_("{head}, {tie}")).format(head=head, tie=spoken(tie).format(members=members))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from nlp import Mood
+from recommender.wording import N_
 
 
 class Mode(StrEnum):
@@ -32,10 +33,10 @@ class Mode(StrEnum):
 
 
 _LABELS = {
-    Mode.MATCH: "match my mood",
-    Mode.LIFT: "lift me up",
-    Mode.CALM: "calm me down",
-    Mode.ENERGISE: "energise me",
+    Mode.MATCH: N_("match my mood"),
+    Mode.LIFT: N_("lift me up"),
+    Mode.CALM: N_("calm me down"),
+    Mode.ENERGISE: N_("energise me"),
 }
 
 _ALIASES: dict[Mode, set[str]] = {

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from nlp import Mood
 from recommender.ranking import TasteProfile
 from recommender.songs import Song
+from recommender.wording import N_, Translate, spoken
 
 # Below this an axis reads as neither side; above STRONG it takes the stronger word.
 NEUTRAL_BAND = 0.15
@@ -23,29 +24,38 @@ STEP = 0.15
 
 # (mild, strong) words per side, chosen by the other axis: bright joy is not the same as calm joy.
 _VALENCE_WORDS = {
-    (1, 1): ("bright", "joyful"),  # pleasant, aroused
-    (1, -1): ("hopeful", "warm"),  # pleasant, calm
-    (-1, 1): ("tense", "dark"),
-    (-1, -1): ("wistful", "melancholy"),
+    (1, 1): (N_("bright"), N_("joyful")),  # pleasant, aroused
+    (1, -1): (N_("hopeful"), N_("warm")),  # pleasant, calm
+    (-1, 1): (N_("tense"), N_("dark")),
+    (-1, -1): (N_("wistful"), N_("melancholy")),
 }
 _AROUSAL_WORDS = {
-    (1, 1): ("upbeat", "energetic"),  # aroused, pleasant
-    (1, -1): ("restless", "driving"),  # aroused, unpleasant
-    (-1, 1): ("gentle", "calm"),
-    (-1, -1): ("soft", "calm"),
+    (1, 1): (N_("upbeat"), N_("energetic")),  # aroused, pleasant
+    (1, -1): (N_("restless"), N_("driving")),  # aroused, unpleasant
+    (-1, 1): (N_("gentle"), N_("calm")),
+    (-1, -1): (N_("soft"), N_("calm")),
 }
 
 
-def mood_words(valence: float, arousal: float) -> str:
-    """Two words for a point in VA space, e.g. "gentle and hopeful", "very dark and driving"."""
+def mood_words(valence: float, arousal: float, translate: Translate = spoken) -> str:
+    """Two words for a point in VA space, e.g. "gentle and hopeful", "very dark and driving";
+    `translate` puts each word and the joining words in the reader's language (by default, that of
+    the reply being built: `recommender.wording`)."""
     v_side, a_side = _side(valence), _side(arousal)
     if v_side == 0 and a_side == 0:
-        return "easygoing and even"
-    v_word = _VALENCE_WORDS[(v_side, a_side or 1)][abs(valence) >= STRONG] if v_side else "even"
-    a_word = _AROUSAL_WORDS[(a_side, v_side or 1)][abs(arousal) >= STRONG] if a_side else "steady"
+        return translate(N_("easygoing and even"))
+    v_word = _VALENCE_WORDS[(v_side, a_side or 1)][abs(valence) >= STRONG] if v_side else N_("even")
+    a_word = (
+        _AROUSAL_WORDS[(a_side, v_side or 1)][abs(arousal) >= STRONG] if a_side else N_("steady")
+    )
     # Calm moods read best arousal first ("gentle and hopeful"), lively ones valence first.
-    words = f"{a_word} and {v_word}" if a_side < 0 else f"{v_word} and {a_word}"
-    return f"very {words}" if max(abs(valence), abs(arousal)) >= VERY else words
+    first, second = (a_word, v_word) if a_side < 0 else (v_word, a_word)
+    words = translate(N_("{first} and {second}")).format(
+        first=translate(first), second=translate(second)
+    )
+    if max(abs(valence), abs(arousal)) >= VERY:
+        return translate(N_("very {words}")).format(words=words)
+    return words
 
 
 def reason_for(song: Song, taste: TasteProfile, target: Mood, current: Mood | None = None) -> str:
@@ -54,9 +64,7 @@ def reason_for(song: Song, taste: TasteProfile, target: Mood, current: Mood | No
     `current` is the user's mood when the playlist moves away from it (lift, calm, energise); the
     reason then says which way this song steps.
     """
-    genre = song.genres[0] if song.genres else ""
-    head = f"{mood_words(song.valence, song.arousal)} {genre}".strip()
-    return f"{head}, {_tie(song, taste, target, current)}"
+    return _line(_head(song), _tie(song, taste, target, current))
 
 
 def reasons_for(
@@ -73,60 +81,91 @@ def reasons_for(
     used: set[str] = set()
     reasons = []
     for i, (song, target) in enumerate(zip(songs, targets, strict=True)):
-        genre = song.genres[0] if song.genres else ""
-        head = f"{mood_words(song.valence, song.arousal)} {genre}".strip()
+        head = _head(song)
         ties = _ties(song, taste, target, current, i < len(new) and new[i])
-        line = next((r for t in ties if (r := f"{head}, {t}") not in used), None)
+        line = next((r for t in ties if (r := _line(head, t)) not in used), None)
         if line is None:
-            line = f"{head}, by {song.artist}"
+            line = _line(head, spoken(N_("by {artist}")).format(artist=song.artist))
         used.add(line)
         reasons.append(line)
     return reasons
 
 
+def _head(song: Song) -> str:
+    """The song's mood words and first genre (genres are names: they stay as the catalog has them)."""
+    genre = song.genres[0] if song.genres else ""
+    return f"{mood_words(song.valence, song.arousal)} {genre}".strip()
+
+
+def _line(head: str, tie: str) -> str:
+    return spoken(N_("{head}, {tie}")).format(head=head, tie=tie)
+
+
 def _ties(song: Song, taste: TasteProfile, target: Mood, current: Mood, new: bool) -> list[str]:
     ties = []
     if song.track_id in taste.liked_tracks:
-        ties.append("you liked this one before")
+        ties.append(spoken(N_("you liked this one before")))
     if taste.artist_weight(song.artist) > 0:
-        ties.append(f"you liked {song.artist}")
+        ties.append(spoken(N_("you liked {artist}")).format(artist=song.artist))
     liked_genre = next((g for g in song.genres if taste.genre_affinity.get(g, 0.0) > 0), None)
     if liked_genre is not None:
-        ties.append(f"you like {liked_genre}")
+        ties.append(spoken(N_("you like {genre}")).format(genre=liked_genre))
     if new:
-        ties.append("something new for you")
+        ties.append(spoken(N_("something new for you")))
     if target.distance_to(current) >= STEP:
-        ties.append(f"a step toward {_direction(current, target)}")
+        ties.append(_step(current, target))
     if _distance(song, target) <= CLOSE:
-        ties.append("close to how you feel")
+        ties.append(spoken(N_("close to how you feel")))
     ties.append(_energy(song, current))
     tempo = song.features.get("tempo")
     if tempo and tempo > 0:
-        ties.append(f"{tempo:.0f} beats a minute, {_energy(song, current)}")
+        ties.append(
+            spoken(N_("{tempo:.0f} beats a minute, {energy}")).format(
+                tempo=tempo, energy=_energy(song, current)
+            )
+        )
     return ties
 
 
 def _energy(song: Song, current: Mood) -> str:
-    gap = song.arousal - current.arousal
-    if abs(gap) < STEP / 2:
-        return "about your energy"
-    size = "a lot " if abs(gap) >= 2 * CLOSE else "a little " if abs(gap) < CLOSE else ""
-    return f"{size}{'more' if gap > 0 else 'less'} energetic than you feel"
+    gap = abs(song.arousal - current.arousal)
+    if gap < STEP / 2:
+        return spoken(N_("about your energy"))
+    more = song.arousal > current.arousal
+    if gap >= 2 * CLOSE:
+        words = (
+            N_("a lot more energetic than you feel")
+            if more
+            else N_("a lot less energetic than you feel")
+        )
+    elif gap < CLOSE:
+        words = (
+            N_("a little more energetic than you feel")
+            if more
+            else N_("a little less energetic than you feel")
+        )
+    else:
+        words = N_("more energetic than you feel") if more else N_("less energetic than you feel")
+    return spoken(words)
 
 
 def _tie(song: Song, taste: TasteProfile, target: Mood, current: Mood | None) -> str:
     if song.track_id in taste.liked_tracks:
-        return "you liked this one before"
+        return spoken(N_("you liked this one before"))
     if taste.artist_weight(song.artist) > 0:
-        return "you liked this artist"
+        return spoken(N_("you liked this artist"))
     liked_genre = next((g for g in song.genres if taste.genre_affinity.get(g, 0.0) > 0), None)
     if liked_genre is not None:
-        return f"you like {liked_genre}"
+        return spoken(N_("you like {genre}")).format(genre=liked_genre)
     if current is not None and target.distance_to(current) >= STEP:
-        return f"a step toward {_direction(current, target)}"
+        return _step(current, target)
     if _distance(song, target) <= CLOSE:
-        return "close to how you feel"
-    return "the nearest we have to your mood"
+        return spoken(N_("close to how you feel"))
+    return spoken(N_("the nearest we have to your mood"))
+
+
+def _step(current: Mood, target: Mood) -> str:
+    return spoken(N_("a step toward {direction}")).format(direction=_direction(current, target))
 
 
 def _direction(current: Mood, target: Mood) -> str:
@@ -134,11 +173,13 @@ def _direction(current: Mood, target: Mood) -> str:
     the larger move first."""
     dv, da = target.valence - current.valence, target.arousal - current.arousal
     moves = [
-        (abs(dv), "brighter" if dv > 0 else "softer"),
-        (abs(da), "more energetic" if da > 0 else "calmer"),
+        (abs(dv), N_("brighter") if dv > 0 else N_("softer")),
+        (abs(da), N_("more energetic") if da > 0 else N_("calmer")),
     ]
-    words = [word for size, word in sorted(moves, reverse=True) if size >= STEP / 2]
-    return " and ".join(words)
+    words = [spoken(word) for size, word in sorted(moves, reverse=True) if size >= STEP / 2]
+    if len(words) == 2:
+        return spoken(N_("{first} and {second}")).format(first=words[0], second=words[1])
+    return "".join(words)
 
 
 def _distance(song: Song, target: Mood) -> float:

@@ -34,6 +34,8 @@ class User(SQLModel, table=True):
     checkin_delay_s: float | None = None  # None: the operator's default delay
     # Spotify playlists are named without the mood unless the person chose so (/spotify titles).
     playlist_mood_titles: bool = False
+    language: str | None = Field(default=None, max_length=16)  # chosen with /language; None: auto
+    platform_language: str | None = Field(default=None, max_length=16)  # the app's, last seen
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -53,6 +53,10 @@ class PeopleStore(Protocol):
 
     def set_playlist_mood_titles(self, user_id: int, with_mood: bool) -> None: ...
 
+    def set_language(self, user_id: int, language: str | None) -> None: ...
+
+    def set_platform_language(self, user_id: int, language: str | None) -> None: ...
+
     def set_checkin_preferences(
         self, user_id: int, enabled: bool, delay_s: float | None = None
     ) -> None: ...
@@ -120,6 +124,14 @@ class People(Sessions):
 
     def set_preferred_mode(self, user_id: int, mode: str) -> None:
         self._update_user(user_id, preferred_mode=mode)
+
+    def set_language(self, user_id: int, language: str | None) -> None:
+        """The language the person chose with /language; None goes back to the platform's."""
+        self._update_user(user_id, language=language)
+
+    def set_platform_language(self, user_id: int, language: str | None) -> None:
+        """The language the person's app last reported, for replies sent outside an update."""
+        self._update_user(user_id, platform_language=language)
 
     def set_research_consent(self, user_id: int, consent: bool) -> None:
         self._update_user(user_id, research_consent=consent, consent_changed_at=utcnow())

@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.core import replies
+from bot.core import languages, replies
 from bot.core.catalog import CatalogSnapshot
 from bot.core.checkin_answers import CheckInAnswers
 from bot.core.events import (
@@ -96,6 +96,7 @@ class Conversation:
             "privacy": self.preferences.privacy,
             "forget": self.preferences.forget,
             "checkin": self.preferences.checkins,
+            "language": self.preferences.language,
             "spotify": self.preferences.spotify,
             "fix": self._correct_mood,
             "mix": self.mixes.start,
@@ -130,7 +131,8 @@ class Conversation:
                 event.platform,
                 event.chat.external_id,
             )
-            return [Outgoing(replies.APOLOGY)]
+            with languages.speaking(languages.choose(None, event.language)):
+                return [languages.localize(Outgoing(replies.APOLOGY))]
 
     def _handle(self, event: Incoming) -> list[Outgoing]:
         event = without_nul(event)
@@ -145,7 +147,14 @@ class Conversation:
         chat = self.store.get_or_create_chat(
             event.platform, event.chat.external_id, event.chat.kind.value, event.chat.title, user.id
         )
-        person, room = Person.of(user), Room.of(chat)
+        platform_language = event.language[:16] if event.language else None
+        if user.id and platform_language and platform_language != user.platform_language:
+            self.store.set_platform_language(user.id, platform_language)  # for later check-ins
+        person, room = Person.of(user, platform_language), Room.of(chat)
+        with languages.speaking(person.language):
+            return [languages.localize(out) for out in self._dispatch(event, person, room)]
+
+    def _dispatch(self, event: Incoming, person: Person, room: Room) -> list[Outgoing]:
         match event.payload:
             case Command(name, args):
                 return self._command(person, room, name.lower(), args)
@@ -236,7 +245,16 @@ class Conversation:
     # -- the jobs' work ------------------------------------------------------------------------
 
     def close_mix(self, due: DueMix) -> list[Outgoing]:
-        """The shared playlist of a group mix whose time is up (called by the mix job)."""
+        """The shared playlist of a group mix whose time is up (called by the mix job), in the
+        language of whoever started it."""
+        starter = self.store.user(due.started_by_id) if due.started_by_id is not None else None
+        language = (
+            languages.choose(starter.language, starter.platform_language) if starter else "en"
+        )
+        with languages.speaking(language):
+            return [languages.localize(out) for out in self._close_mix(due)]
+
+    def _close_mix(self, due: DueMix) -> list[Outgoing]:
         try:
             return self.mixes.close(due)
         except Exception:
@@ -252,10 +270,13 @@ class Conversation:
         self.mixes.undeliverable(due)
 
     def checkin_question(self, due: DueCheckIn) -> Outgoing:
-        """ "How do you feel now?" for a due check-in (called by the check-in job)."""
+        """ "How do you feel now?" for a due check-in (called by the check-in job), in the
+        language the person reads."""
         user = self.store.user(due.user_id)
         name = user.display_name if user and due.chat_kind == ChatKind.GROUP.value else None
-        return self.answers.question(due, name)
+        language = languages.choose(user.language, user.platform_language) if user else "en"
+        with languages.speaking(language):
+            return languages.localize(self.answers.question(due, name))
 
 
 def _start(person: Person, _room: Room, _args: tuple[str, ...]) -> list[Outgoing]:

@@ -74,6 +74,7 @@ class Incoming:
     user: UserRef
     payload: Payload
     update_id: str | None = None  # None: the platform has no redelivery, nothing to deduplicate
+    language: str | None = None  # the person's app language ("es", "pt-BR"), when the platform says
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.core import replies
+from bot.core import mix_replies, replies
 from bot.core.events import Outgoing, decode_replies, encode_replies
 from bot.core.moods import mood_of, record_mood
 from bot.core.people import ConversationRules, Person, Room
@@ -49,15 +49,15 @@ class GroupMixes:
 
     def start(self, person: Person, room: Room, args: tuple[str, ...]) -> list[Outgoing]:
         if not room.group:
-            return [Outgoing(replies.MIX_ONLY_IN_GROUPS)]
+            return [Outgoing(mix_replies.MIX_ONLY_IN_GROUPS)]
         strategy = _strategy(args)
         if strategy is None:
-            return [Outgoing(replies.MIX_STRATEGIES)]
+            return [Outgoing(mix_replies.MIX_STRATEGIES)]
         if self.store.open_mix(room.id) is not None:
-            return [Outgoing(replies.MIX_ALREADY_OPEN)]
+            return [Outgoing(mix_replies.MIX_ALREADY_OPEN)]
         wait = self.rules.mix_wait
         self.store.start_mix(room.id, person.id, strategy.value, self.clock() + wait)
-        return [Outgoing(replies.mix_started(person.display_name, wait, strategy.value))]
+        return [Outgoing(mix_replies.mix_started(person.display_name, wait, strategy.value))]
 
     def contribute(
         self, person: Person, room: Room, text: str, mood: Mood, voice: VoiceReading | None = None
@@ -69,7 +69,7 @@ class GroupMixes:
         source = "voice" if voice else "text"
         report_id = record_mood(self.store, person, room, text, source, mood, voice)
         count = self.store.join_mix(mix.id, person.id, report_id)
-        return [Outgoing(replies.mix_joined(person.display_name, mood, count))]
+        return [Outgoing(mix_replies.mix_joined(person.display_name, mood, count))]
 
     def close(self, due: DueMix) -> list[Outgoing]:
         """Make the shared playlist of a mix whose time is up, or, when an earlier try made it,
@@ -83,7 +83,7 @@ class GroupMixes:
         chat = self.store.chat(due.chat_id)
         if not answered or chat is None:
             self.store.finish_mix(due.mix_id, None)
-            return [Outgoing(replies.MIX_EMPTY)]
+            return [Outgoing(mix_replies.MIX_EMPTY)]
         # The starter leads (their mode, their account); one who was forgotten since, the first
         # member who answered.
         lead = next((m for m in answered if starter and m.user.id == starter.id), answered[0])
@@ -112,7 +112,10 @@ class GroupMixes:
             strategy=f"group-{due.strategy}",
         )
         names = [m.user.display_name or "someone" for m in answered]
-        outs = [Outgoing(replies.mix_ready(names, len(moods) - len(answered), due.strategy)), out]
+        outs = [
+            Outgoing(mix_replies.mix_ready(names, len(moods) - len(answered), due.strategy)),
+            out,
+        ]
         self.store.hold_mix_reply(due.mix_id, saved.id, encode_replies(outs))
         return outs
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.core.events import ChatKind
+from bot.core.languages import choose
 from recommender import Mode
 from storage.models import Chat, User
 
@@ -33,9 +34,17 @@ class Person:
     own_checkin_delay: timedelta | None  # None: the conversation's default
     research_consent: bool
     mood_in_titles: bool = False  # playlist names carry the mood (/spotify titles mood)
+    chosen_language: str | None = None  # with /language; None: the platform's
+    platform_language: str | None = None  # what their app says now (or last said)
+
+    @property
+    def language(self) -> str:
+        """The language replies to this person are in."""
+        return choose(self.chosen_language, self.platform_language)
 
     @classmethod
-    def of(cls, user: User) -> Person:
+    def of(cls, user: User, platform_language: str | None = None) -> Person:
+        """`platform_language`: the one this event's platform reports, else the last stored."""
         assert user.id is not None
         delay = user.checkin_delay_s
         return cls(
@@ -47,6 +56,8 @@ class Person:
             timedelta(seconds=delay) if delay is not None else None,
             user.research_consent,
             user.playlist_mood_titles,
+            user.language,
+            platform_language or user.platform_language,
         )
 
     def checkin_delay(self, rules: ConversationRules) -> timedelta:

@@ -1,13 +1,13 @@
 """What a person chooses about Moodwave: the mode (/mode), research consent (/privacy), whether and
-when check-ins come (/checkin), their own Spotify account (/spotify), and deleting their data
-(/forget). Each command is a handler of (person, chat, arguments)."""
+when check-ins come (/checkin), the language of replies (/language), their own Spotify account
+(/spotify), and deleting their data (/forget). Each command is a handler of (person, chat, arguments)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from bot.core import replies
+from bot.core import languages, replies
 from bot.core.events import Outgoing
 from bot.core.people import ConversationRules, Person, Room
 from bot.core.playlists import SpotifyAccountsSeam
@@ -53,6 +53,23 @@ class Preferences:
             return [Outgoing(replies.checkin_delay_set(delay))]
         delay = person.checkin_delay(self.rules)
         return [Outgoing(replies.checkin_status(person.checkins_enabled, delay))]
+
+    def language(self, person: Person, _room: Room, args: tuple[str, ...]) -> list[Outgoing]:
+        """/language [CODE | auto]: the language replies are in; auto follows the person's app."""
+        choice = " ".join(args).strip().lower()
+        if not choice:
+            return [languages.language_menu(person.language, person.chosen_language is not None)]
+        if choice == "auto":
+            self.store.set_language(person.id, None)
+            chosen = None
+        else:
+            chosen = languages.supported(choice) or languages.by_name(choice)
+            if chosen is None:
+                return [Outgoing(languages.language_unknown(choice))]
+            self.store.set_language(person.id, chosen)
+        now = languages.choose(chosen, person.platform_language)
+        with languages.speaking(now):  # the answer is already in the new language
+            return [languages.localize(Outgoing(languages.language_set(now, chosen is None)))]
 
     def spotify(self, person: Person, room: Room, args: tuple[str, ...]) -> list[Outgoing]:
         choice = args[0].lower() if args else ""

@@ -157,3 +157,23 @@ def test_the_console_opens_without_third_party_noise(tmp_path: Path, data_dir: P
     assert result.stderr == ""
     assert result.stdout.startswith("moodwave> Loading the catalog and the mood model...\n")
     assert "Moodwave console" in result.stdout.splitlines()[1]
+
+
+def test_language_es_answers_in_spanish_from_greeting_to_checkin(
+    tmp_path: Path, data_dir: Path, database_url: str
+) -> None:
+    script = "/language es\n/start\nme siento triste y cansado\nun poco mejor, tranquilo\n"
+    out = chat(script, console_env(tmp_path, data_dir, database_url, "0"))
+    assert "a partir de ahora respondo en Español" in out
+    assert "Hola, soy Moodwave" in out
+    assert "investigar sobre música" in out  # the consent question
+    assert "Suenas " in out and "Modo: acompañar mi ánimo" in out
+    assert "¿Cómo te sientes ahora?" in out and "Antes sonabas" in out
+    assert "Gracias por contármelo. Antes:" in out
+    for english in ("Hi, I'm Moodwave", "You sound", "How do you feel now?", "Before:"):
+        assert english not in out
+    with Session(make_engine(database_url)) as s:
+        (user,) = s.exec(select(User)).all()
+        assert user.language == "es"
+        (checkin,) = s.exec(select(CheckIn)).all()
+        assert checkin.status == "answered"

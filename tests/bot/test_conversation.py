@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.core import replies
+from bot.core import mix_replies, replies
 from bot.core.events import ChatKind, Command, ReactionKind, ReactionPress, TextMessage, VoiceNote
 from recommender.songs import Song
 from storage.models import (
@@ -256,12 +256,12 @@ def test_group_mix_collects_moods_and_sends_one_playlist(harness: Harness) -> No
         return harness.send(payload, user=user, chat="g9", kind=ChatKind.GROUP, name=name)
 
     (private,) = harness.send(Command("mix"), user="solo")
-    assert private.text == replies.MIX_ONLY_IN_GROUPS
+    assert private.text == mix_replies.MIX_ONLY_IN_GROUPS
     say("u0", "Zed", TextMessage("bored and flat"))  # a quiet member with a known mood
     harness.clock.advance(timedelta(minutes=1))
     (started,) = say("u1", "Ann", Command("mix"))
     assert "group mix" in started.text and "least misery" in started.text
-    assert say("u2", "Bea", Command("mix"))[0].text == replies.MIX_ALREADY_OPEN
+    assert say("u2", "Bea", Command("mix"))[0].text == mix_replies.MIX_ALREADY_OPEN
     (joined,) = say("u1", "Ann", TextMessage("happy and excited"))
     assert "1 in the mix" in joined.text and not joined.entries
     say("u2", "Bea", TextMessage("tired and sad"))
@@ -297,7 +297,7 @@ def test_mix_with_no_answers_ends_kindly(harness: Harness) -> None:
     harness.send(Command("mix", ("average",)), user="u1", chat="g2", kind=ChatKind.GROUP)
     harness.clock.advance(timedelta(minutes=5))
     assert job.run_once() == 1
-    assert sent == [replies.MIX_EMPTY]
+    assert sent == [mix_replies.MIX_EMPTY]
 
 
 def test_checkin_that_moved_toward_the_target_rewards_the_playlist(harness: Harness) -> None:

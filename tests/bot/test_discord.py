@@ -36,7 +36,7 @@ from tests.fakes.discord import FakeDiscord, FakeUser, Gateway, SentMessage, poi
 
 SAD = "I feel drained and a bit sad after a long week"
 COMMANDS = (
-    *("start", "help", "mood", "mode", "checkin", "mix", "privacy", "forget", "feel"),
+    *("start", "help", "mood", "mode", "checkin", "mix", "privacy", "language", "forget", "feel"),
     *("like", "dislike", "skip"),
 )
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -159,6 +159,25 @@ def test_start_then_mood_gives_a_playlist_with_buttons_within_discords_limits(
             text = "\n".join(m.content for m in fake.messages(dm)[3:])
             assert "1. [" in text and "10. [" in text and "open.spotify.com/track/" in text
             assert all(len(m.content) <= 2000 for m in fake.messages(dm))
+
+    run(scenario())
+
+
+@SQLITE_ONLY
+def test_a_spanish_discord_client_gets_spanish_replies(harness: Harness, fake: FakeDiscord) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake) as bot:
+            eva = fake.create_user("Eva", locale="es-ES")
+            dm = fake.dm_channel(eva)
+            await bot.gateway.slash(eva, dm, "start")
+            greeting, consent = fake.messages(dm)
+            assert greeting.content.startswith("Hola, soy Moodwave")
+            await bot.gateway.press(eva, dm, consent, "mw:privacy:on")
+            assert fake.messages(dm)[-1].content.startswith("¡Gracias!")
+            (user,) = rows(harness, User)
+            assert user.platform_language == "es-ES" and user.language is None
+            await bot.gateway.slash(eva, dm, "language", language="de")
+            assert fake.messages(dm)[-1].content.startswith("Alles klar: Ab jetzt")
 
     run(scenario())
 

@@ -120,6 +120,27 @@ def test_private_conversation_from_start_to_checkin_answer(
         assert [r.kind for r in s.exec(select(Reaction))] == ["like"]
 
 
+def test_spanish_app_gets_spanish_replies_until_language_en(
+    harness: Harness, fake: FakeTelegram
+) -> None:
+    eva = fake.create_user("Eva", language_code="es")
+    chat = fake.create_private_chat(eva)
+    with RunningBot(harness, fake) as bot:
+        fake.user_sends_command(eva, chat, "start")
+        greeting, consent = fake.wait_for_messages(chat, 2, timeout=20)
+        assert "Hola, soy Moodwave" in (greeting.text or "")
+        assert "Sí, usa mis registros anonimizados" in [b.text for b in consent.buttons]
+        fake.user_sends_text(eva, chat, "estoy muy triste y solo esta noche")
+        assert "Suenas " in (last(fake, chat, 3).text or "")
+        harness.clock.advance(timedelta(hours=2))
+        assert bot.job.run_once() == 1  # outside an update: the stored app language
+        assert "¿Cómo te sientes ahora?" in (last(fake, chat, 4).text or "")
+        fake.user_sends_command(eva, chat, "language", "en")
+        assert "Got it: I reply in English" in (last(fake, chat, 5).text or "")
+        fake.user_sends_command(eva, chat, "help")
+        assert (last(fake, chat, 6).text or "").startswith("How to use Moodwave")
+
+
 def test_replies_are_paid_broadcasts_only_when_switched_on(
     harness: Harness, fake: FakeTelegram
 ) -> None:

@@ -64,6 +64,7 @@ class FakeUser:
     username: str
     global_name: str | None = None
     bot: bool = False
+    locale: str = "en-GB"  # the language of their Discord client: each interaction carries it
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -407,8 +408,8 @@ class FakeDiscord:
         with self._lock:
             return next(self._ids)
 
-    def create_user(self, name: str) -> FakeUser:
-        return FakeUser(self.snowflake(), name.lower(), global_name=name)
+    def create_user(self, name: str, locale: str = "en-GB") -> FakeUser:
+        return FakeUser(self.snowflake(), name.lower(), global_name=name, locale=locale)
 
     def dm_channel(self, user: FakeUser) -> FakeChannel:
         with self._lock:
@@ -822,7 +823,7 @@ class FakeDiscord:
             "channel": channel.to_api(),
             "token": record.token,
             "version": 1,
-            "locale": "en-GB",
+            "locale": user.locale,
             "app_permissions": "2248473465835073",
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,

@@ -592,9 +592,11 @@ class FakeTelegram:
 
     # -- the driver: users, chats, and what they do ---------------------------------------
 
-    def create_user(self, first_name: str, username: str | None = None) -> FakeUser:
+    def create_user(
+        self, first_name: str, username: str | None = None, language_code: str | None = "en"
+    ) -> FakeUser:
         with self._lock:
-            return FakeUser(10_000 + next(self._ids), first_name, username)
+            return FakeUser(10_000 + next(self._ids), first_name, username, None, language_code)
 
     def create_private_chat(self, user: FakeUser) -> FakeChat:
         return self._register(FakeChat.private(user))

@@ -11,6 +11,7 @@ from discord import app_commands
 
 from bot.adapters.discord.client import ClientEvents
 from bot.core.events import Command, ReactionKind, TextMessage
+from bot.core.languages import LANGUAGES
 from recommender import Mode
 from recommender.groups import GroupStrategy
 
@@ -27,6 +28,10 @@ MIX_LABELS = {
 MIX_CHOICES = [
     app_commands.Choice(name=MIX_LABELS.get(strategy, strategy.value), value=strategy.value)
     for strategy in GroupStrategy
+]
+LANGUAGE_CHOICES = [
+    *(app_commands.Choice(name=name, value=code) for code, name in LANGUAGES.items()),
+    app_commands.Choice(name="auto: my Discord language", value="auto"),
 ]
 FORGET_CHOICES = [
     app_commands.Choice(name="yes, delete everything", value="yes"),
@@ -65,6 +70,12 @@ def register_commands(tree: app_commands.CommandTree[Any], adapter: ClientEvents
     @app_commands.choices(choice=PRIVACY_CHOICES)
     async def privacy(interaction: discord.Interaction[Any], choice: str | None = None) -> None:
         await run(interaction, "privacy", choice)
+
+    @tree.command(name="language", description="the language of Moodwave's replies")
+    @app_commands.describe(language="leave out to see the current one")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language(interaction: discord.Interaction[Any], language: str | None = None) -> None:
+        await run(interaction, "language", language)
 
     @tree.command(name="forget", description="delete everything Moodwave stored about you")
     @app_commands.describe(confirm="leave out to be asked first")

@@ -23,7 +23,14 @@ def interaction_event(interaction: discord.Interaction[Any], payload: Payload) -
         UserRef(str(interaction.user.id), interaction.user.display_name),
         payload,
         str(interaction.id),
+        _locale(interaction),
     )
+
+
+def _locale(interaction: discord.Interaction[Any]) -> str | None:
+    """The person's Discord language ("es-ES", "pt-BR"): replies follow it unless /language."""
+    locale = getattr(interaction, "locale", None)
+    return getattr(locale, "value", None) or (str(locale) if locale else None)
 
 
 def message_event(message: discord.Message, payload: Payload, title: str | None) -> Incoming:

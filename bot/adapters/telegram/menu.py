@@ -20,6 +20,7 @@ COMMANDS = {
     "fix": "not the mood I read? pick the right one",
     "spotify": "playlists in your own Spotify account: /spotify link",
     "privacy": "research consent: see or change",
+    "language": "the language of Moodwave's replies",
     "forget": "delete everything Moodwave stored about you",
 }
 PRIVATE_ONLY = frozenset({"spotify"})

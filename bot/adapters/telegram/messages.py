@@ -45,6 +45,7 @@ def incoming(update: Update, payload: Payload) -> Incoming | None:
         sender(update, chat, user),
         payload,
         str(update.update_id),
+        user.language_code,  # the person's app language: replies follow it unless /language
     )
 
 
