@@ -172,7 +172,8 @@ def test_a_spanish_discord_client_gets_spanish_replies(harness: Harness, fake: F
             await bot.gateway.slash(eva, dm, "start")
             greeting, consent = fake.messages(dm)
             assert greeting.content.startswith("Hola, soy Moodwave")
-            await bot.gateway.press(eva, dm, consent, "mw:privacy:on")
+            (yes,) = [c for c in consent.custom_ids if c.startswith("mw:privacy:on:")]
+            await bot.gateway.press(eva, dm, consent, yes)  # the button carries its owner
             assert fake.messages(dm)[-1].content.startswith("¡Gracias!")
             (user,) = rows(harness, User)
             assert user.platform_language == "es-ES" and user.language is None
