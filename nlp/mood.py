@@ -30,6 +30,7 @@ class Mood:
     source: str = "text"
     model_version: str = "unknown"
     truncated: bool = False  # the text was longer than the model reads; only its start counted
+    language: str = "en"  # ISO 639-1 code of the language the text was read as
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "valence", clamp_unit(self.valence))
@@ -55,3 +56,12 @@ class MoodEstimator(Protocol):
     def estimate(self, text: str) -> Mood: ...
 
     def estimate_many(self, texts: list[str]) -> list[Mood]: ...
+
+
+@runtime_checkable
+class LanguageAwareEstimator(MoodEstimator, Protocol):
+    """An estimator that reads more than one language. `language` is what the caller already knows
+    (Whisper's language id of a voice note, the person's chosen language), None to detect it from
+    the text; the `Mood` it returns names the language it read the text as."""
+
+    def estimate_in(self, text: str, language: str | None) -> Mood: ...
