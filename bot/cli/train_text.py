@@ -18,7 +18,9 @@ def add_to(sub: Subcommands) -> None:
     train_text = sub.add_parser(
         "train-text", help="fine-tune the text mood model on EmoBank (writes adapter and head)"
     )
-    train_text.add_argument("--out", default="nlp/weights/text-va", help="folder for the weights")
+    train_text.add_argument(
+        "--out", default=None, help="folder for the weights (default: nlp/weights/text-va)"
+    )
     train_text.add_argument(
         "--base",
         default=None,
@@ -31,6 +33,13 @@ def add_to(sub: Subcommands) -> None:
         help="train the student from the teacher (MOODWAVE_TEXT_TEACHER_*): the teacher labels "
         "GoEmotions' and EmoBank's train texts (cached under $MOODWAVE_HOME/cache), the student "
         "learns from those labels and EmoBank's gold ratings",
+    )
+    train_text.add_argument(
+        "--multilingual",
+        action="store_true",
+        help="train the multilingual model's head instead (e5 vectors of EmoBank train to V and "
+        "A, chosen on dev; --out defaults to nlp/weights/text-va-multilingual; the vectors are "
+        "cached under $MOODWAVE_HOME/cache/e5)",
     )
     train_text.add_argument(
         "--set",
@@ -55,6 +64,14 @@ def _train_text(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.multilingual:
+        from nlp.train_multilingual import train
+
+        out = Path(args.out or "nlp/weights/text-va-multilingual")
+        metrics = train(settings.data_dir, out, settings.cache_dir / "e5")
+        emit_json(args, {"dev": metrics["dev"], "version": metrics["version"]})
+        return 0
+    args.out = args.out or "nlp/weights/text-va"
     base = args.base
     if base == "mpnet":
         base = str(MPNET.path(settings.models_dir))
