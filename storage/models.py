@@ -70,6 +70,9 @@ class MoodReport(SQLModel, table=True):
     prosody_arousal: float | None = None
     prosody_confidence: float | None = None
     duration_s: float | None = None
+    # The language the words were read as (ISO 639-1; the model is in model_version); None for a
+    # mood told without words, and for reports from before languages were told apart.
+    language: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
 
 

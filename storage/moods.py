@@ -25,6 +25,7 @@ class NewMood:
     prosody_arousal: float | None = None
     prosody_confidence: float | None = None
     duration_s: float | None = None
+    language: str | None = None  # what the words were read as; None without words
 
 
 @runtime_checkable
@@ -54,6 +55,7 @@ class Moods(Sessions):
             prosody_arousal=mood.prosody_arousal,
             prosody_confidence=mood.prosody_confidence,
             duration_s=mood.duration_s,
+            language=mood.language,
         )
         with self.session() as s:
             s.add(report)

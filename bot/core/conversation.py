@@ -32,7 +32,7 @@ from bot.core.events import (
     without_nul,
 )
 from bot.core.mixes import GroupMixes
-from bot.core.moods import record_mood
+from bot.core.moods import read_mood, record_mood
 from bot.core.owners import OWNED_COMMANDS, split_owner
 from bot.core.people import ConversationRules, Person, Room
 from bot.core.playlists import Playlists, SpotifyAccountsSeam
@@ -189,7 +189,7 @@ class Conversation:
         if len(text) > self.rules.max_message_chars:
             readable = text[: self.rules.max_message_chars]
             notes.append(Outgoing(replies.too_long(len(text), len(readable))))
-        mood = self.estimator.estimate(readable)
+        mood = read_mood(self.estimator, readable, person)
         if mood.truncated and not notes:
             notes.append(Outgoing(replies.READ_IN_PART))
         if not mood.is_readable:

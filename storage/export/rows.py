@@ -275,6 +275,7 @@ REPORT_COLUMNS = tuple(
         MoodReport.arousal,
         MoodReport.confidence,
         MoodReport.model_version,
+        MoodReport.language,
         MoodReport.created_at,
     )
 )
@@ -347,6 +348,7 @@ def _render(row: _Row, rec_key: str, person: str) -> dict[str, Any]:
         "before_arousal": before.arousal,
         "before_confidence": before.confidence,
         "before_model_version": before.model_version,
+        "before_language": before.language,
         "before_self_valence": self_before_v,
         "before_self_arousal": self_before_a,
         "target_valence": rec.target_valence,
@@ -364,6 +366,7 @@ def _render(row: _Row, rec_key: str, person: str) -> dict[str, Any]:
         "after_source": after.source if after else None,
         "after_valence": after.valence if after else None,
         "after_arousal": after.arousal if after else None,
+        "after_language": after.language if after else None,
         "after_self_valence": self_after_v,
         "after_self_arousal": self_after_a,
         "delta_valence": after.valence - before.valence if after and model_pair else None,
