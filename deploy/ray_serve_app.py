@@ -93,8 +93,10 @@ class MoodWorker:
             middleware=[Middleware(RequireToken, token=self.token)] if self.token else [],
         )
 
-    async def analyse(self, texts: list[str]) -> list[Mood]:
-        """Moods of the texts, in order; each text joins whatever batch is forming."""
+    async def analyse(self, texts: list[str], language: str | None = None) -> list[Mood]:
+        """Moods of the texts, in order; each text joins whatever batch is forming. This
+        application serves the English model only: every text is read as English whatever the
+        `language` hint (the multilingual model runs on `moodwave worker`)."""
         return list(await asyncio.gather(*(self._moods(text) for text in texts)))
 
     @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=BATCH_WAIT_S)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from nlp.mood import Mood, MoodEstimator
+from nlp.mood import LanguageAwareEstimator, Mood, MoodEstimator
 from nlp.voice.rejected import RejectReason, VoiceRejected
 
 if TYPE_CHECKING:
@@ -108,8 +108,19 @@ class RemoteMoodEstimator:
     def estimate(self, text: str) -> Mood:
         return self.estimate_many([text])[0]
 
+    def estimate_in(self, text: str, language: str | None) -> Mood:
+        return self.estimate_many_in([text], language)[0]
+
     def estimate_many(self, texts: Sequence[str]) -> list[Mood]:
-        body = self._post({"texts": list(texts)})
+        return self.estimate_many_in(texts, None)
+
+    def estimate_many_in(self, texts: Sequence[str], language: str | None) -> list[Mood]:
+        """The worker's moods; `language` travels as the request's hint (omitted when None). A
+        worker from before languages answers without them: English, its one model's version."""
+        payload: dict[str, object] = {"texts": list(texts)}
+        if language is not None:
+            payload["language"] = language
+        body = self._post(payload)
         self._version = str(body.get("model_version", "remote"))
         moods = body.get("moods")
         if not isinstance(moods, list) or len(moods) != len(texts):
@@ -120,8 +131,9 @@ class RemoteMoodEstimator:
                 float(m["arousal"]),
                 float(m["confidence"]),
                 "text",
-                self._version,
+                str(m.get("model_version") or self._version),
                 bool(m.get("truncated", False)),
+                str(m.get("language") or "en"),
             )
             for m in moods
         ]
@@ -182,11 +194,19 @@ class FallbackMoodEstimator:
     def estimate(self, text: str) -> Mood:
         return self.estimate_many([text])[0]
 
+    def estimate_in(self, text: str, language: str | None) -> Mood:
+        return self.estimate_many_in([text], language)[0]
+
     def estimate_many(self, texts: Sequence[str]) -> list[Mood]:
+        return self.estimate_many_in(texts, None)
+
+    def estimate_many_in(self, texts: Sequence[str], language: str | None) -> list[Mood]:
+        """The worker's moods (`language`: the hint it gets); the local model's when it is down,
+        read in `language` where the local estimator reads several languages."""
         if not self.breaker.allow():
-            return self.local().estimate_many(list(texts))
+            return self._local_moods(texts, language)
         try:
-            moods = self.primary.estimate_many(texts)
+            moods = self.primary.estimate_many_in(texts, language)
         except (WorkerUnavailable, httpx.HTTPError, KeyError, ValueError) as exc:
             if self.breaker.failed():
                 log.warning(
@@ -196,10 +216,16 @@ class FallbackMoodEstimator:
                     exc,
                     self.breaker.cooldown,
                 )
-            return self.local().estimate_many(list(texts))
+            return self._local_moods(texts, language)
         if self.breaker.succeeded():
             log.warning("inference worker %s is back", self.primary.url)
         return moods
+
+    def _local_moods(self, texts: Sequence[str], language: str | None) -> list[Mood]:
+        local = self.local()
+        if language is not None and isinstance(local, LanguageAwareEstimator):
+            return [local.estimate_in(text, language) for text in texts]
+        return local.estimate_many(list(texts))
 
     def local(self) -> MoodEstimator:
         with self._lock:

@@ -2,7 +2,11 @@
 reached by the bot through `MOODWAVE_WORKER_URL`.
 
 API: `POST /v1/va` with `{"texts": [...]}` answers `{"model_version": ..., "moods": [{"valence",
-"arousal", "confidence", "truncated"}, ...]}` in the order given; `GET /healthz`; `GET /metrics` in
+"arousal", "confidence", "truncated", "language", "model_version"}, ...]}` in the order given; an
+optional `"language"` in the request (an ISO 639-1 code such as "es") is the caller's hint for
+every text: where the worker reads several languages (`nlp.router`), a text is read in that
+language unless the identifier is sure it is in another. Each mood names the language it was read
+as and the model that read it; `GET /healthz`; `GET /metrics` in
 Prometheus text format (queue depth, batch sizes, latencies, texts analysed). Requests wait on the
 batching engine without blocking the event loop, so concurrent callers share batches.
 `POST /v1/voice` (when the worker has a `VoiceAnalyzer`) takes a voice note as the raw body with its
@@ -32,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nlp.model_estimator import ModelMoodEstimator
 from nlp.mood import Mood
+from nlp.router import LanguageRouter
 from nlp.voice.decode import MAX_AUDIO_BYTES
 from nlp.voice.rejected import RejectReason, VoiceRejected
 
@@ -49,7 +54,9 @@ OPEN_PATHS = frozenset({"/healthz"})  # answered without the token (load balance
 VOICE_STATUS = {RejectReason.TOO_LARGE: 413, RejectReason.UNSUPPORTED_FORMAT: 415}
 
 
-Analyse = Callable[[list[str]], Awaitable[list[Mood]]]
+# Texts and the caller's language hint (None: detect) to their moods.
+Analyse = Callable[[list[str], str | None], Awaitable[list[Mood]]]
+MAX_LANGUAGE_CHARS = 16
 
 
 class BodyTooLarge(Exception):
@@ -93,15 +100,25 @@ class RequireToken:
 
 
 def create_app(
-    estimator: ModelMoodEstimator, voice: VoiceAnalysis | None = None, token: str | None = None
+    estimator: ModelMoodEstimator | LanguageRouter,
+    voice: VoiceAnalysis | None = None,
+    token: str | None = None,
 ) -> Starlette:
-    async def analyse(texts: list[str]) -> list[Mood]:
+    """The worker's routes over `estimator`: one model, or the language router (English model and
+    multilingual model; /metrics then shows the English model's engine)."""
+
+    async def analyse(texts: list[str], language: str | None) -> list[Mood]:
+        if isinstance(estimator, LanguageRouter):
+            return await asyncio.to_thread(estimator.estimate_many_in, texts, language)
         return await asyncio.to_thread(estimator.estimate_many, texts)
 
+    english = estimator.english if isinstance(estimator, LanguageRouter) else estimator
+    registry = english.engine.metrics.registry if isinstance(english, ModelMoodEstimator) else None
+
     async def metrics(_request: Request) -> Response:
-        return Response(
-            generate_latest(estimator.engine.metrics.registry), media_type=CONTENT_TYPE_LATEST
-        )
+        if registry is None:
+            return Response("", media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return Starlette(
         routes=[
@@ -129,7 +146,12 @@ def va_routes(analyse: Analyse, version: Callable[[], str]) -> list[Route]:
             return _error(400, '"texts" must be a list of strings')
         if len(texts) > MAX_TEXTS:
             return _error(413, f"at most {MAX_TEXTS} texts per request")
-        moods = await analyse([t[:MAX_TEXT_CHARS] for t in texts])
+        language = body.get("language")
+        if language is not None and (
+            not isinstance(language, str) or len(language) > MAX_LANGUAGE_CHARS
+        ):
+            return _error(400, '"language" must be a language code such as "es", or null')
+        moods = await analyse([t[:MAX_TEXT_CHARS] for t in texts], language or None)
         return JSONResponse(
             {
                 "model_version": version(),
@@ -139,6 +161,8 @@ def va_routes(analyse: Analyse, version: Callable[[], str]) -> list[Route]:
                         "arousal": m.arousal,
                         "confidence": m.confidence,
                         "truncated": m.truncated or len(t) > MAX_TEXT_CHARS,
+                        "language": m.language,
+                        "model_version": m.model_version,
                     }
                     for m, t in zip(moods, texts, strict=True)
                 ],
@@ -196,7 +220,7 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def serve(
-    estimator: ModelMoodEstimator,
+    estimator: ModelMoodEstimator | LanguageRouter,
     host: str,
     port: int,
     voice: VoiceAnalysis | None = None,

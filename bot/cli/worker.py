@@ -41,7 +41,9 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         voice_spec,
         worker_token,
     )
-    from nlp.factory import build_model_estimator, build_voice_analyzer
+    from nlp.factory import build_language_router, build_model_estimator, build_voice_analyzer
+    from nlp.model_estimator import ModelMoodEstimator
+    from nlp.router import LanguageRouter
     from nlp.worker import serve
 
     # No busy wait here: the worker's callers are often sequential (a bot's fallback, a script), and
@@ -49,8 +51,12 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     # never comes. The bot's in-process model uses MOODWAVE_TEXT_BATCH_WAIT_MS. The model is the
     # one MOODWAVE_TEXT_MODEL names: the student, or the teacher on a GPU host.
     spec = replace(text_estimator_spec(settings), busy_wait_s=None)
+    # With MOODWAVE_MULTILINGUAL on, the multilingual model reads the texts in other languages.
+    estimator: ModelMoodEstimator | LanguageRouter
     with text_model_settings(spec.kind):
         estimator = build_model_estimator(spec)
+        if spec.multilingual:
+            estimator = build_language_router(estimator, spec)
     voice = build_voice_analyzer(estimator, voice_spec(settings))
     log.info("mood worker %s on http://%s:%d", estimator.version, args.host, args.port)
     settle_heap()
