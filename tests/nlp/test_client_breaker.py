@@ -63,7 +63,7 @@ def test_a_hung_worker_is_skipped_for_the_cool_down_then_probed(
         assert len(hung.accepted) == 6
     assert len([r for r in caplog.records if "unreachable" in r.getMessage()]) == 1
 
-    async def analyse(texts: list[str]) -> list[Mood]:
+    async def analyse(texts: list[str], _language: str | None) -> list[Mood]:
         return await asyncio.to_thread(lexicon.estimate_many, texts)
 
     with serving(Starlette(routes=va_routes(analyse, lambda: "worker-lexicon"))) as url:
