@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -498,3 +499,30 @@ def test_someone_elses_forget_button_is_refused_where_only_the_presser_sees_it(
             assert {u.external_id for u in rows(harness, User)} == {str(bob.id)}
 
     run(scenario())
+
+
+def test_a_long_reply_is_split_before_it_is_escaped() -> None:
+    """A cut between a backslash and the character it escapes would restyle the next message."""
+    text = "\n".join(["*" * 1500, "_" * 3000, "plain ~line~ " * 10])
+    chunks = render_text(Outgoing(text))
+    assert all(len(c) <= 2000 for c in chunks)
+    for chunk in chunks:
+        # every markdown character escaped within its own message, none left dangling
+        assert re.fullmatch(r"(?:\\[*_~]|[^*_~\\])*", chunk), chunk[:80]
+    assert re.sub(r"\\(.)", r"\1", "\n".join(chunks)).replace("\n", "") == text.replace("\n", "")
+
+
+def test_songs_are_kept_whole_across_messages() -> None:
+    entries = tuple(
+        PlaylistEntry(i, i, f"Song *{i}*", "Band", "x" * 390, f"https://open.spotify.com/track/{i}")
+        for i in range(1, 11)
+    )
+    chunks = render_text(Outgoing("Here are your songs", entries=entries))
+    assert len(chunks) > 1 and all(len(c) <= 2000 for c in chunks)
+    songs = [line for c in chunks for line in c.split("\n") if re.match(r"\d+\. ", line)]
+    assert len(songs) == 10
+    for chunk in chunks:  # each song's reason travels with its link
+        lines = chunk.split("\n")
+        for i, line in enumerate(lines):
+            if re.match(r"\d+\. ", line):
+                assert lines[i + 1].startswith("   _")
