@@ -29,6 +29,7 @@ def source_messages() -> set[str | tuple[str, ...]]:
         ("recommender", "reasons.py"),
         ("recommender", "modes.py"),
         ("recommender", "groups.py"),
+        ("bot/adapters/telegram", "menu.py"),
     ):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, [(pattern, "python")]
