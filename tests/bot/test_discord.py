@@ -526,3 +526,28 @@ def test_songs_are_kept_whole_across_messages() -> None:
         for i, line in enumerate(lines):
             if re.match(r"\d+\. ", line):
                 assert lines[i + 1].startswith("   _")
+
+
+def test_slash_commands_read_in_each_language_moodwave_speaks(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake):
+            synced = {c["name"]: c for c in fake.commands}
+            for command in synced.values():
+                localized = command.get("description_localizations") or {}
+                # Discord's Spanish and Portuguese locales read the catalogues' es and pt
+                assert {"es-ES", "es-419", "de", "fr", "pt-BR"} <= localized.keys(), command
+                assert all(text != command["description"] for text in localized.values())
+                assert all(1 <= len(text) <= 100 for text in localized.values())
+                assert not command.get("name_localizations")  # /mood stays /mood
+            assert synced["start"]["description_localizations"]["es-ES"] == "qué hace Moodwave"
+            (feeling,) = synced["feel"]["options"]
+            assert feeling["description_localizations"]["de"].startswith("wie du dich")
+            forget = synced["forget"]["options"][0]["choices"]
+            assert [c["name_localizations"]["fr"] for c in forget] == [
+                "oui, tout effacer",
+                "non, garde-le",
+            ]
+
+    run(scenario())

@@ -30,6 +30,7 @@ def source_messages() -> set[str | tuple[str, ...]]:
         ("recommender", "modes.py"),
         ("recommender", "groups.py"),
         ("bot/adapters/telegram", "menu.py"),
+        ("bot/adapters/discord", "commands.py"),
     ):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, [(pattern, "python")]
