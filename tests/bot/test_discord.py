@@ -32,7 +32,7 @@ from bot.core.conversation import Conversation
 from bot.core.events import Button, Incoming, Outgoing, PlaylistEntry, VoiceNote
 from recommender import Mode
 from storage.models import Chat, MoodReport, Reaction, Recommendation, RecommendationItem, User
-from tests.bot.conftest import Harness
+from tests.bot.conftest import SQLITE_ONLY, Harness
 from tests.fakes.discord import FakeDiscord, FakeUser, Gateway, SentMessage, pointed_at
 
 SAD = "I feel drained and a bit sad after a long week"
@@ -40,7 +40,6 @@ COMMANDS = (
     *("start", "help", "mood", "mode", "checkin", "mix", "privacy", "language", "forget", "feel"),
     *("like", "dislike", "skip"),
 )
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @dataclass
