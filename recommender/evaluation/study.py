@@ -62,6 +62,7 @@ class Query:
     relevant: frozenset[str]
     positive: tuple[str, ...]
     negative: tuple[str, ...]
+    daypart: int | None = None  # the part of the day of the test rows (None: unknown or mixed)
 
 
 def build_ranker(
@@ -180,7 +181,8 @@ def evaluate(
         if limit is not None:
             known = known[: limit.get(query.user_id, 0)]
         request = RecommendationRequest(
-            query.mood, Mode.MATCH, taste_of(known, catalog), k, query.user_id
+            query.mood, Mode.MATCH, taste_of(known, catalog), k, query.user_id,
+            daypart=query.daypart,
         )
         tally.add_list(query, ranker.recommend(request))
         tally.add_scores(query, ranker.score(request, [*query.positive, *query.negative]))
@@ -229,9 +231,16 @@ def queries_of(test: Sequence[Interaction], threshold: float | None = None) -> l
             frozenset(i.item_id for i in items if i.relevant(threshold)),
             tuple(i.item_id for i in items if i.relevant(threshold)),
             tuple(i.item_id for i in items if not i.relevant(threshold)),
+            _one_daypart(items),
         )
         for (user, valence, arousal), items in sorted(grouped.items())
     ]
+
+
+def _one_daypart(items: Sequence[Interaction]) -> int | None:
+    """The part of the day shared by a query's rows (the most frequent; None when none is known)."""
+    known = Counter(i.daypart for i in items if i.daypart)
+    return known.most_common(1)[0][0] if known else None
 
 
 def taste_of(known: Sequence[Interaction], catalog: dict[str, Song]) -> TasteProfile:

@@ -125,7 +125,7 @@ class WideDeepRecommender:
             return self._shaper.shape(
                 request,
                 lambda positions: (
-                    self._config.score_weight * self._logits(state, request, positions)
+                    state.model.config.score_weight * self._logits(state, request, positions)
                 ),
                 self._config.candidates_per_target,
                 frozenset(state.disliked.get(request.user_key or "", ())),
@@ -251,7 +251,10 @@ class WideDeepRecommender:
             return np.zeros(0)
         moods = np.tile([request.mood.valence, request.mood.arousal], (len(positions), 1))
         keys = user_keys(request.user_key, len(positions))
-        batch = batch_for(state.table, positions, keys, moods, state.model.config)
+        dayparts = np.full(len(positions), request.daypart or 0, dtype=np.int64)
+        batch = batch_for(
+            state.table, positions, keys, moods, state.model.config, dayparts=dayparts
+        )
         with torch.inference_mode(), torch_threads(self._config.torch_threads):
             return state.model(batch).double().numpy().reshape(-1)
 
