@@ -7,7 +7,7 @@ exploration share and MMR weight; one line per candidate with the validation met
         --splits time,lab-to-field --rankers widedeep \\
         --candidate '{"score_weight": 0.12}' --candidate '{"score_weight": 0.3}'
 
-A candidate's `rerank` key, e.g. `{"rerank": {"mmr_weight": 0.05, "explore_every": 10}}`, sets the
+A candidate's `gbdt` key sets gbdt's hyperparameters (`GbdtConfig`); its `rerank` key, e.g. `{"rerank": {"mmr_weight": 0.05, "explore_every": 10}}`, sets the
 re-rank of every ranker in that run.
 """
 
@@ -23,9 +23,10 @@ from typing import Any
 from recommender import reranking
 from recommender.evaluation.situnes import SITUNES_WIDEDEEP, load_situnes, run_situnes
 from recommender.evaluation.study import StudyConfig
+from recommender.gbdt import GbdtConfig
 from recommender.widedeep.config import WideDeepConfig
 
-METRICS = ("auc", "ndcg@10", "recall@10", "top_genre_share@10", "coverage")
+METRICS = ("auc", "ndcg@10", "recall@10", "mood_distance@10", "top_genre_share@10", "coverage")
 
 
 def evaluate_candidate(
@@ -34,9 +35,11 @@ def evaluate_candidate(
     """The validation report of one candidate (the re-rank defaults restored afterwards)."""
     rerank = candidate.get("rerank", {})
     base = json.loads(SITUNES_WIDEDEEP.read_text())
-    overrides = {k: v for k, v in candidate.items() if k != "rerank"}
+    overrides = {k: v for k, v in candidate.items() if k not in ("rerank", "gbdt")}
     config = StudyConfig(
-        rankers=rankers, widedeep=WideDeepConfig.from_json({**base, **overrides})
+        rankers=rankers,
+        widedeep=WideDeepConfig.from_json({**base, **overrides}),
+        gbdt=GbdtConfig(**candidate.get("gbdt", {})),
     )
     saved = reranking.MMR_WEIGHT, reranking.EXPLORE_EVERY
     reranking.MMR_WEIGHT = float(rerank.get("mmr_weight", saved[0]))
@@ -80,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     header = ["candidate", "ranker"]
     for split in splits:
         header += [f"{split} {m}" for m in (*METRICS, "ndcg@10 (>=4)")]
-    print("| " + " | ".join([*header, "mean auc", "mean ndcg@10", "mean recall@10"]) + " |", flush=True)
+    print(
+        "| " + " | ".join([*header, "mean auc", "mean ndcg@10", "mean recall@10"]) + " |",
+        flush=True,
+    )
     for raw in args.candidate or ["{}"]:
         candidate = json.loads(raw)
         report = evaluate_candidate(study, candidate, splits, rankers)

@@ -30,6 +30,7 @@ from nlp import Mood
 from recommender import rankers as registry
 from recommender.evaluation.logs import Interaction, Split, by_user
 from recommender.evaluation.metrics import auc, mood_distance, ndcg_at, recall_at
+from recommender.gbdt import GbdtConfig
 from recommender.modes import Mode
 from recommender.rankers import RANKERS, RankerSetup
 from recommender.ranking import (
@@ -53,6 +54,7 @@ class StudyConfig:
     seed: int = 3
     rankers: tuple[str, ...] = RANKERS
     widedeep: WideDeepConfig = field(default_factory=WideDeepConfig)
+    gbdt: GbdtConfig = field(default_factory=GbdtConfig)
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def build_ranker(
     name: str, songs: Sequence[Song], train: Sequence[Feedback], config: StudyConfig
 ) -> Recommender:
     """A ranker of this name (from the registry) trained on `train`."""
-    setup = RankerSetup(feedback=train, configs={"widedeep": config.widedeep})
+    setup = RankerSetup(feedback=train, configs={"widedeep": config.widedeep, "gbdt": config.gbdt})
     return registry.build(name, songs, setup)
 
 
@@ -181,7 +183,11 @@ def evaluate(
         if limit is not None:
             known = known[: limit.get(query.user_id, 0)]
         request = RecommendationRequest(
-            query.mood, Mode.MATCH, taste_of(known, catalog), k, query.user_id,
+            query.mood,
+            Mode.MATCH,
+            taste_of(known, catalog),
+            k,
+            query.user_id,
             daypart=query.daypart,
         )
         tally.add_list(query, ranker.recommend(request))

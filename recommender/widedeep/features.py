@@ -203,9 +203,7 @@ def user_keys(user_key: str | None, n: int) -> U64:
 
 def dense_width(config: WideDeepConfig) -> int:
     features = len(config.song_features) * (3 if config.mood_crosses else 1)
-    return (
-        DENSE_MOOD + features + (DAYPART_COUNT if config.time_of_day else 0) + config.text_dim
-    )
+    return DENSE_MOOD + features + (DAYPART_COUNT if config.time_of_day else 0) + config.text_dim
 
 
 def _cross(field: int, a: U64, b: U64, missing: npt.NDArray[np.bool_] | None = None) -> U64:
