@@ -157,12 +157,13 @@ def batch_for(
         *(_cross(4, q, genres[:, s], genres[:, s] == 0) for s in range(GENRE_SLOTS)),
         _cross(5, table.song[positions], np.zeros(len(positions), dtype=np.uint64)),
     ]
-    part = (
-        np.zeros(len(positions), dtype=np.int64)
-        if dayparts is None
-        else np.asarray(dayparts, dtype=np.int64).reshape(-1)
-    )
+    part = np.zeros(0, dtype=np.int64)
     if config.time_of_day:
+        part = (
+            np.zeros(len(positions), dtype=np.int64)
+            if dayparts is None
+            else np.asarray(dayparts, dtype=np.int64).reshape(-1)
+        )
         unknown = (part <= 0) | (part > DAYPART_COUNT)
         columns += [
             _cross(6, part.astype(np.uint64), genres[:, s], unknown | (genres[:, s] == 0))

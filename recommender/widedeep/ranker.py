@@ -251,10 +251,13 @@ class WideDeepRecommender:
             return np.zeros(0)
         moods = np.tile([request.mood.valence, request.mood.arousal], (len(positions), 1))
         keys = user_keys(request.user_key, len(positions))
-        dayparts = np.full(len(positions), request.daypart or 0, dtype=np.int64)
-        batch = batch_for(
-            state.table, positions, keys, moods, state.model.config, dayparts=dayparts
+        config = state.model.config
+        dayparts = (
+            np.full(len(positions), request.daypart or 0, dtype=np.int64)
+            if config.time_of_day
+            else None
         )
+        batch = batch_for(state.table, positions, keys, moods, config, dayparts=dayparts)
         with torch.inference_mode(), torch_threads(self._config.torch_threads):
             return state.model(batch).double().numpy().reshape(-1)
 
