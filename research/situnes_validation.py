@@ -7,7 +7,9 @@ exploration share and MMR weight; one line per candidate with the validation met
         --splits time,lab-to-field --rankers widedeep \\
         --candidate '{"score_weight": 0.12}' --candidate '{"score_weight": 0.3}'
 
-A candidate's `gbdt` key sets gbdt's hyperparameters (`GbdtConfig`); its `rerank` key, e.g. `{"rerank": {"mmr_weight": 0.05, "explore_every": 10}}`, sets the
+A candidate's `pretrain` key, e.g. `{"pretrain": {"max_users": 600}}`, fits Wide & Deep on the
+HetRec study's training part first and fine-tunes it on each SiTunes validation fold (Wide & Deep
+only; `"parts": "mlp"` carries the deep MLP alone, fresh tables otherwise). A candidate's `gbdt` key sets gbdt's hyperparameters (`GbdtConfig`); its `rerank` key, e.g. `{"rerank": {"mmr_weight": 0.05, "explore_every": 10}}`, sets the
 re-rank of every ranker in that run.
 """
 
@@ -20,11 +22,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from recommender import reranking
-from recommender.evaluation.situnes import SITUNES_WIDEDEEP, load_situnes, run_situnes
-from recommender.evaluation.study import StudyConfig
+from recommender.evaluation.logs import by_user
+from recommender.evaluation.situnes import (
+    RELEVANCE,
+    SITUNES_WIDEDEEP,
+    folds,
+    load_situnes,
+    run_situnes,
+    validation,
+)
+from recommender.evaluation.study import StudyConfig, Tally, evaluate, queries_of
 from recommender.gbdt import GbdtConfig
+from recommender.widedeep import WideDeepRecommender
 from recommender.widedeep.config import WideDeepConfig
+from recommender.widedeep.model import WideDeepModel
 
 METRICS = ("auc", "ndcg@10", "recall@10", "mood_distance@10", "top_genre_share@10", "coverage")
 
@@ -48,6 +62,46 @@ def evaluate_candidate(
         return run_situnes(study, config, splits, validate=True)
     finally:
         reranking.MMR_WEIGHT, reranking.EXPLORE_EVERY = saved
+
+
+def pretrained_on_hetrec(
+    data_dir: Path, config: WideDeepConfig, max_users: int | None
+) -> WideDeepModel:
+    """Wide & Deep with this config fitted on the HetRec study's training part (its test part is
+    never read), for fine-tuning on SiTunes: what carries over is the deep part over moods and audio
+    features and the genre priors; people, songs and artists of the two studies do not meet."""
+    from recommender.evaluation.hetrec import build_hetrec_study
+    from recommender.evaluation.logs import split_by_time
+
+    study = build_hetrec_study(data_dir, max_users=max_users)
+    split = split_by_time(study.interactions)
+    ranker = WideDeepRecommender(study.songs, config=config)
+    ranker.train([i.feedback() for i in split.train])
+    return ranker.model
+
+
+def evaluate_fine_tuned(
+    study: Any, candidate: dict[str, Any], splits: tuple[str, ...], start: WideDeepModel
+) -> dict[str, Any]:
+    """`run_situnes(validate=True)` for Wide & Deep alone, each fold's fit starting from `start`."""
+    base = json.loads(SITUNES_WIDEDEEP.read_text())
+    overrides = {k: v for k, v in candidate.items() if k not in ("rerank", "gbdt", "pretrain")}
+    config = WideDeepConfig.from_json({**base, **overrides})
+    catalog = {s.track_id: s for s in study.songs}
+    report: dict[str, Any] = {"splits": {}}
+    for split in splits:
+        tallies = {t: Tally(10, len(catalog)) for t in RELEVANCE}
+        for part in folds(study, split):
+            held = validation(part.train)
+            ranker = WideDeepRecommender(study.songs, config=config)
+            ranker.train([i.feedback() for i in held.train], start_from=start)
+            for threshold, tally in tallies.items():
+                evaluate(ranker, queries_of(held.test, threshold), by_user(held.train), catalog, 10,
+                         tally=tally)  # fmt: skip
+        metrics = tallies[RELEVANCE[0]].metrics()
+        metrics["rating>=4"] = tallies[RELEVANCE[1]].metrics()
+        report["splits"][split] = {"rankers": {"widedeep": metrics}}
+    return report
 
 
 def row_of(candidate: dict[str, Any], report: dict[str, Any], ranker: str) -> str:
@@ -89,7 +143,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     for raw in args.candidate or ["{}"]:
         candidate = json.loads(raw)
-        report = evaluate_candidate(study, candidate, splits, rankers)
+        if "pretrain" in candidate:  # {"pretrain": {"max_users": N | null}}: HetRec, then SiTunes
+            base = json.loads(SITUNES_WIDEDEEP.read_text())
+            overrides = {k: v for k, v in candidate.items() if k != "pretrain"}
+            start = pretrained_on_hetrec(
+                Path(data_dir),
+                WideDeepConfig.from_json({**base, **overrides}),
+                candidate["pretrain"].get("max_users"),
+            )
+            if candidate["pretrain"].get("parts") == "mlp":  # carry the deep MLP only
+                torch.manual_seed(start.config.seed)
+                fresh = WideDeepModel(start.config)
+                fresh.mlp.load_state_dict(start.mlp.state_dict())
+                start = fresh
+            report = evaluate_fine_tuned(study, candidate, splits, start)
+            rankers = ("widedeep",)
+        else:
+            report = evaluate_candidate(study, candidate, splits, rankers)
         if args.json:
             with args.json.open("a", encoding="utf-8") as f:
                 f.write(json.dumps({"candidate": candidate, "report": report}) + "\n")

@@ -125,3 +125,19 @@ def test_the_exploration_share_is_a_setting() -> None:
     assert _explored(0) == 0
     assert _explored(5) == 2
     assert _explored(3) == 3
+
+
+def test_a_fit_can_start_from_another_models_weights() -> None:
+    feedback = [Feedback("a", s.track_id, MOOD, "like") for s in SONGS[:20]]
+    config = WideDeepConfig(epochs=2)
+    first = WideDeepRecommender(SONGS, config=config)
+    first.train(feedback)
+    request = RecommendationRequest(MOOD, Mode.MATCH, user_key="a")
+    ids = [s.track_id for s in SONGS[:40]]
+    # Nothing to fit on: the weights are the starting model's, so the scores are too.
+    carried = WideDeepRecommender(SONGS, config=config)
+    carried.train([], start_from=first.model)
+    assert carried.score(request, ids) == first.score(request, ids)
+    fresh = WideDeepRecommender(SONGS, config=config)
+    fresh.train([])
+    assert fresh.score(request, ids) != first.score(request, ids)
