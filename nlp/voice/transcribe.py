@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from babel import Locale, UnknownLocaleError
+
 from nlp.device import pick_device
 from nlp.voice.decode import Samples
 from nlp.voice.rejected import RejectReason, VoiceRejected
 
 if TYPE_CHECKING:
-    from faster_whisper.transcribe import Segment
+    from faster_whisper.transcribe import Segment, TranscriptionInfo
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ FOREIGN_SCORE_LIMIT = 0.9
 NO_SPEECH_WEIGHT = 0.5
 # A multilingual model's language id below this probability is a guess; trust the words instead.
 LANGUAGE_ID_MIN_PROBABILITY = 0.5
-LANGUAGE_NAMES = {"en": "English", "de": "German", "es": "Spanish", "fr": "French"}
+ENGLISH_ONLY = ("en",)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,9 @@ class Transcriber(Protocol):
     @property
     def version(self) -> str: ...
 
-    def transcribe(self, speech: Samples) -> Transcript: ...
+    def transcribe(self, speech: Samples, hint: str | None = None) -> Transcript:
+        """`hint`: the person's chosen language (ISO 639-1), used when the model is unsure."""
+        ...
 
 
 def default_model_path() -> Path:
@@ -79,8 +83,16 @@ def device_and_compute_type(device: str) -> tuple[str, str]:
     return chosen, "float16" if chosen.startswith("cuda") else "int8"
 
 
+def language_name(code: str) -> str:
+    """The language's English name ("de" -> "German"); the code itself when Babel has no name."""
+    try:
+        return Locale.parse(code).get_display_name("en") or code
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
 def languages_for_people(languages: tuple[str, ...]) -> str:
-    names = [LANGUAGE_NAMES.get(code, code) for code in languages]
+    names = [language_name(code) for code in languages]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -90,7 +102,7 @@ class WhisperTranscriber:
         model: str | Path | None = None,
         device: str = "auto",
         cpu_threads: int = 0,
-        languages: tuple[str, ...] = ("en",),
+        languages: tuple[str, ...] | None = ENGLISH_ONLY,
         beam_size: int = 5,
     ) -> None:
         from faster_whisper import WhisperModel
@@ -107,14 +119,48 @@ class WhisperTranscriber:
             cpu_threads=cpu_threads or min(4, os.cpu_count() or 1),
         )
         self.multilingual = bool(self._model.model.is_multilingual)
-        self._version = f"whisper-{Path(str(path)).name if model else 'tiny.en'}-{compute_type}"
+        name = Path(str(path)).name if model else "tiny.en"
+        self._version = (
+            f"{name if name.startswith('whisper') else 'whisper-' + name}-{compute_type}"
+        )
 
     @property
     def version(self) -> str:
         return self._version
 
-    def transcribe(self, speech: Samples) -> Transcript:
-        language = None if self.multilingual else "en"
+    def transcribe(self, speech: Samples, hint: str | None = None) -> Transcript:
+        if not self.multilingual:
+            parts, _ = self._decode(speech, "en")
+            text = _joined(parts)
+            score = self._foreign_score(parts)
+            log.debug("transcript %r foreign score %.2f", text, score)
+            if score > FOREIGN_SCORE_LIMIT or not any(c.isalpha() for c in text):
+                raise self._language_rejection()
+            return Transcript(text, "en", score)
+        parts, info = self._decode(speech, None)
+        language = info.language
+        if info.language_probability >= LANGUAGE_ID_MIN_PROBABILITY:
+            if not self.understands(language):
+                raise self._language_rejection(language)
+        else:
+            likelier = self._likelier_language(info, hint)
+            log.debug(
+                "language id unsure (%s %.2f); decoding as %s",
+                language,
+                info.language_probability,
+                likelier,
+            )
+            if likelier != language:
+                parts, _ = self._decode(speech, likelier)
+                language = likelier
+        return Transcript(_joined(parts), language, 0.0)
+
+    def understands(self, language: str) -> bool:
+        return self.languages is None or language in self.languages
+
+    def _decode(
+        self, speech: Samples, language: str | None
+    ) -> tuple[list[Segment], TranscriptionInfo]:
         segments, info = self._model.transcribe(
             speech,
             language=language,
@@ -126,16 +172,17 @@ class WhisperTranscriber:
             without_timestamps=True,
             vad_filter=False,  # the analyzer already trimmed the silence
         )
-        parts = list(segments)  # the generator does the decoding
-        text = " ".join(part.text.strip() for part in parts).strip()
-        if self.multilingual:
-            self._check_language_id(info.language, info.language_probability)
-            return Transcript(text, info.language, 0.0)
-        score = self._foreign_score(parts)
-        log.debug("transcript %r foreign score %.2f", text, score)
-        if score > FOREIGN_SCORE_LIMIT or not any(c.isalpha() for c in text):
-            raise self._language_rejection()
-        return Transcript(text, "en", score)
+        return list(segments), info  # the generator does the decoding
+
+    def _likelier_language(self, info: TranscriptionInfo, hint: str | None) -> str:
+        """For a note Whisper is unsure of: the person's language if understood, else the most
+        probable understood language (Whisper's own guess when every language is understood)."""
+        if hint and self.understands(hint) and hint in self._model.supported_languages:
+            return hint
+        for language, _ in info.all_language_probs or []:
+            if self.understands(language):
+                return str(language)
+        return str(info.language)
 
     @staticmethod
     def _foreign_score(parts: list[Segment]) -> float:
@@ -146,14 +193,20 @@ class WhisperTranscriber:
         no_speech = max(part.no_speech_prob for part in parts)
         return -logprob / sum(tokens) + NO_SPEECH_WEIGHT * no_speech
 
-    def _check_language_id(self, language: str, probability: float) -> None:
-        if language not in self.languages and probability >= LANGUAGE_ID_MIN_PROBABILITY:
-            raise self._language_rejection()
+    def _language_rejection(self, heard: str | None = None) -> VoiceRejected:
+        spoken = languages_for_people(self.languages or ENGLISH_ONLY)
+        if heard is None:
+            message = (
+                f"I couldn't make out {spoken} words in your voice note. I understand voice notes "
+                f"in {spoken} only for now; please say it in {spoken}, or type how you feel."
+            )
+        else:
+            message = (
+                f"Your voice note sounds like {language_name(heard)}. Sorry, I can read voice notes "
+                f"in {spoken} only for now; please say it in {spoken}, or type how you feel."
+            )
+        return VoiceRejected(RejectReason.LANGUAGE, message)
 
-    def _language_rejection(self) -> VoiceRejected:
-        spoken = languages_for_people(self.languages)
-        return VoiceRejected(
-            RejectReason.LANGUAGE,
-            f"I couldn't make out {spoken} words in your voice note. I understand voice notes in "
-            f"{spoken} only for now; please say it in {spoken}, or type how you feel.",
-        )
+
+def _joined(parts: list[Segment]) -> str:
+    return " ".join(part.text.strip() for part in parts).strip()
