@@ -35,6 +35,8 @@ FOREIGN_SCORE_LIMIT = 0.9
 NO_SPEECH_WEIGHT = 0.5
 # A multilingual model's language id below this probability is a guess; trust the words instead.
 LANGUAGE_ID_MIN_PROBABILITY = 0.5
+# An unsure guess outside the languages read gives way to one inside them at least half as likely.
+UNSURE_RATIO = 0.5
 ENGLISH_ONLY = ("en",)
 
 
@@ -150,6 +152,8 @@ class WhisperTranscriber:
                 info.language_probability,
                 likelier,
             )
+            if likelier is None:
+                raise self._language_rejection(language)
             if likelier != language:
                 parts, _ = self._decode(speech, likelier)
                 language = likelier
@@ -174,15 +178,20 @@ class WhisperTranscriber:
         )
         return list(segments), info  # the generator does the decoding
 
-    def _likelier_language(self, info: TranscriptionInfo, hint: str | None) -> str:
-        """For a note Whisper is unsure of: the person's language if understood, else the most
-        probable understood language (Whisper's own guess when every language is understood)."""
+    def _likelier_language(self, info: TranscriptionInfo, hint: str | None) -> str | None:
+        """For a note Whisper is unsure of: the person's language if understood; else Whisper's
+        guess if understood; else the likeliest understood language if it is at least half as
+        likely as the guess; else None (refused: most likely a language the setup does not read)."""
         if hint and self.understands(hint) and hint in self._model.supported_languages:
             return hint
-        for language, _ in info.all_language_probs or []:
-            if self.understands(language):
-                return str(language)
-        return str(info.language)
+        if self.understands(info.language):
+            return str(info.language)
+        probabilities = dict(info.all_language_probs or [])
+        understood = [language for language in probabilities if self.understands(language)]
+        best = max(understood, key=probabilities.__getitem__, default=None)
+        if best is not None and probabilities[best] >= UNSURE_RATIO * info.language_probability:
+            return str(best)
+        return None
 
     @staticmethod
     def _foreign_score(parts: list[Segment]) -> float:
