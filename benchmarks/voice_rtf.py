@@ -41,7 +41,7 @@ STORIES = {
     "es": (
         "Hoy empezó mal, perdí el autobús y manché mi camisa de café. Pero luego mi hermana me "
         "llamó con una gran noticia, se casa en junio, y ahora estoy emocionado y un poco nervioso.",
-        150,
+        120,
     ),
 }
 
