@@ -58,7 +58,7 @@ HAPPY = {
     "fr": Note(
         "fr", "Je suis très content aujourd'hui. J'adore ma famille.", ("content", "famille")
     ),
-    "pt": Note("pt", "Estou muito feliz hoje. Adoro a minha família.", ("feliz", "família")),
+    "pt": Note("pt", "Que dia maravilhoso! Estou muito feliz.", ("maravilhoso", "feliz")),
 }
 SAD = {
     "es": Note("es", "Estoy muy triste hoy. Echo de menos a mi familia.", ("triste", "familia")),
