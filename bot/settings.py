@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     text_teacher_weights: Path | None = None  # empty: nlp/weights/text-va-teacher
     # Speech to text for voice notes. Empty: the bundled Whisper tiny.en (English only);
     # "whisper-base": the multilingual Whisper base fetched by `moodwave models fetch whisper-base`
-    # into $MOODWAVE_HOME/models; else a faster-whisper model folder, or a name where there is network.
+    # into $MOODWAVE_HOME/models; else a faster-whisper model folder, or a name where there is
+    # network.
     voice_model: str = ""
     # The languages a voice note may be in, ISO 639-1 codes separated by commas ("en,es"). Empty:
     # those the text model reads (every language Whisper knows for a multilingual text model, else

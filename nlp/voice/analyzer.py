@@ -1,8 +1,9 @@
 """A voice note to a `VoiceReading`: decode, keep the speech, transcribe it, read the transcript's mood
 with the text `MoodEstimator`, read arousal from the prosody, and fuse both into one `Mood` (source
 "voice", language: the one Whisper heard). A text estimator that reads many languages
-(`LanguageAwareEstimator`) is told the transcript's language; any other reads the text as it is. The reading keeps every part (transcript, text mood, prosody, fused mood, durations) so
-the conversation can store both estimates and show the person what it heard and read. One
+(`LanguageAwareEstimator`) is told the transcript's language; any other reads the text as it is.
+The reading keeps every part (transcript, text mood, prosody, fused mood, durations) so the
+conversation can store both estimates and show the person what it heard and read. One
 `VoiceAnalyzer` is built per process (the models load once) and serves any number of threads.
 """
 

@@ -8,8 +8,19 @@ not English. So with such a model a note is refused as "not English" when its fo
 (-mean token log-probability + 0.5 x the highest no-speech probability of its segments) is over
 0.9, or when Whisper found no words in speech that the VAD heard. On espeak-ng speech the score is
 0.4-0.85 for English at any speed and pitch and 0.95-1.6 for German, Spanish, French, Italian and
-Dutch. A multilingual model identifies the language itself; the note is refused when the language is
-not in `languages` (the text mood model reads English, so that is the default).
+Dutch.
+
+A multilingual model (Whisper base from `moodwave models fetch whisper-base`, or any other)
+identifies the language itself, from the note's first 30 seconds, then transcribes in it.
+`languages` is what the rest of the setup reads: None for every language Whisper knows (a text
+estimator that reads many languages), ("en",) for an English text model. A note whose language
+Whisper is sure of (probability >= 0.5) and that is not in `languages` is refused, with a message
+that names the language heard and those understood. When Whisper is unsure, the note is decoded in
+the language likelier to be right: the person's chosen language (`hint`) if it is understood, else
+Whisper's guess if understood, else the likeliest understood language if it is at least half as
+likely as the guess (else the note is refused); a sure identification is never overridden. The
+language is identified before decoding (as faster-whisper does inside `transcribe`), so a refused
+note costs only the encoder's pass and every note is decoded once.
 """
 
 from __future__ import annotations
@@ -139,32 +150,27 @@ class WhisperTranscriber:
             if score > FOREIGN_SCORE_LIMIT or not any(c.isalpha() for c in text):
                 raise self._language_rejection()
             return Transcript(text, "en", score)
-        parts, info = self._decode(speech, None)
-        language = info.language
-        if info.language_probability >= LANGUAGE_ID_MIN_PROBABILITY:
-            if not self.understands(language):
-                raise self._language_rejection(language)
+        # The language first (the encoder on the first 30 s, as transcribe would run it), so a
+        # refused note costs no decoding and an unsure one is decoded once, in the likelier
+        # language.
+        guess, probability, all_probabilities = self._model.detect_language(speech)
+        if probability >= LANGUAGE_ID_MIN_PROBABILITY:
+            if not self.understands(guess):
+                raise self._language_rejection(guess)
+            language = guess
         else:
-            likelier = self._likelier_language(info, hint)
-            log.debug(
-                "language id unsure (%s %.2f); decoding as %s",
-                language,
-                info.language_probability,
-                likelier,
-            )
+            likelier = self._likelier_language(guess, probability, all_probabilities, hint)
+            log.debug("language id unsure (%s %.2f); decoding as %s", guess, probability, likelier)
             if likelier is None:
-                raise self._language_rejection(language)
-            if likelier != language:
-                parts, _ = self._decode(speech, likelier)
-                language = likelier
+                raise self._language_rejection(guess)
+            language = likelier
+        parts, _ = self._decode(speech, language)
         return Transcript(_joined(parts), language, 0.0)
 
     def understands(self, language: str) -> bool:
         return self.languages is None or language in self.languages
 
-    def _decode(
-        self, speech: Samples, language: str | None
-    ) -> tuple[list[Segment], TranscriptionInfo]:
+    def _decode(self, speech: Samples, language: str) -> tuple[list[Segment], TranscriptionInfo]:
         segments, info = self._model.transcribe(
             speech,
             language=language,
@@ -178,19 +184,25 @@ class WhisperTranscriber:
         )
         return list(segments), info  # the generator does the decoding
 
-    def _likelier_language(self, info: TranscriptionInfo, hint: str | None) -> str | None:
+    def _likelier_language(
+        self,
+        guess: str,
+        probability: float,
+        all_probabilities: list[tuple[str, float]],
+        hint: str | None,
+    ) -> str | None:
         """For a note Whisper is unsure of: the person's language if understood; else Whisper's
         guess if understood; else the likeliest understood language if it is at least half as
         likely as the guess; else None (refused: most likely a language the setup does not read)."""
         if hint and self.understands(hint) and hint in self._model.supported_languages:
             return hint
-        if self.understands(info.language):
-            return str(info.language)
-        probabilities = dict(info.all_language_probs or [])
+        if self.understands(guess):
+            return guess
+        probabilities = dict(all_probabilities)
         understood = [language for language in probabilities if self.understands(language)]
         best = max(understood, key=probabilities.__getitem__, default=None)
-        if best is not None and probabilities[best] >= UNSURE_RATIO * info.language_probability:
-            return str(best)
+        if best is not None and probabilities[best] >= UNSURE_RATIO * probability:
+            return best
         return None
 
     @staticmethod
@@ -211,8 +223,8 @@ class WhisperTranscriber:
             )
         else:
             message = (
-                f"Your voice note sounds like {language_name(heard)}. Sorry, I can read voice notes "
-                f"in {spoken} only for now; please say it in {spoken}, or type how you feel."
+                f"Your voice note sounds like {language_name(heard)}. Sorry, I can read voice "
+                f"notes in {spoken} only for now; please say it in {spoken}, or type how you feel."
             )
         return VoiceRejected(RejectReason.LANGUAGE, message)
 
