@@ -79,7 +79,15 @@ class Settings(BaseSettings):
     # else a local folder, or a hub name where the deployment has network.
     text_teacher_base: str = ""
     text_teacher_weights: Path | None = None  # empty: nlp/weights/text-va-teacher
-    voice_model: str = ""  # empty: the bundled Whisper tiny.en; else a path or a model name
+    # Speech to text for voice notes. Empty: the bundled Whisper tiny.en (English only);
+    # "whisper-base": the multilingual Whisper base fetched by `moodwave models fetch whisper-base`
+    # into $MOODWAVE_HOME/models; else a faster-whisper model folder, or a name where there is
+    # network.
+    voice_model: str = ""
+    # The languages a voice note may be in, ISO 639-1 codes separated by commas ("en,es"). Empty:
+    # those the text model reads (every language Whisper knows for a multilingual text model, else
+    # English). A note in another language is declined with a kind message.
+    voice_languages: str = ""
     voice_max_seconds: float = 120.0
     worker_url: str = ""  # empty: the mood model runs inside the bot process
     worker_timeout: float = 5.0
