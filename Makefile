@@ -71,7 +71,7 @@ test: lint typecheck pytest
 
 # The reply catalogues: every string marked with _, N_ or ngettext into bot/locales/moodwave.pot,
 # then merged into each language's .po (new ones empty, so they read in English until translated).
-I18N_SOURCES := bot/core recommender/reasons.py recommender/modes.py recommender/groups.py
+I18N_SOURCES := bot/core bot/adapters/telegram/menu.py bot/adapters/discord/commands.py recommender/reasons.py recommender/modes.py recommender/groups.py
 i18n: install
 	$(BIN)/pybabel extract --width 100 --no-location --sort-output --omit-header -o bot/locales/moodwave.pot $(I18N_SOURCES)
 	$(BIN)/pybabel update --width 100 --no-fuzzy-matching --ignore-obsolete -D moodwave -i bot/locales/moodwave.pot -d bot/locales

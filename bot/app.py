@@ -35,7 +35,7 @@ from nlp.factory import (
     load_text_model,
     multilingual_available,
 )
-from nlp.model_fetch import MPNET
+from nlp.model_fetch import MODELS, MPNET, VOICE_MODELS
 from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher, rankers
 from recommender.arms import (
     RANKER_ARMS,
@@ -154,7 +154,34 @@ def multilingual_on(settings: Settings) -> bool:
 
 
 def voice_spec(settings: Settings) -> VoiceSpec:
-    return VoiceSpec(settings.voice_model or None, settings.device, settings.voice_max_seconds)
+    return VoiceSpec(
+        voice_model(settings),
+        settings.device,
+        settings.voice_max_seconds,
+        voice_languages(settings.voice_languages),
+    )
+
+
+def voice_model(settings: Settings) -> str | None:
+    """`MOODWAVE_VOICE_MODEL` as faster-whisper takes it: None for the bundled tiny.en, the folder
+    under the models directory for a model that `moodwave models fetch` assembles (refused with the
+    command to run when it is not there), else the path or name as it is."""
+    chosen = settings.voice_model.strip()
+    if chosen not in VOICE_MODELS:
+        return chosen or None
+    folder = MODELS[chosen].path(settings.models_dir)
+    if not (folder / "model.bin").is_file():
+        raise ConfigurationError(
+            f"MOODWAVE_VOICE_MODEL={chosen}, but it is not in {folder}: run `moodwave models fetch "
+            f"{chosen}` once, or leave MOODWAVE_VOICE_MODEL empty for the English tiny.en."
+        )
+    return str(folder)
+
+
+def voice_languages(setting: str) -> tuple[str, ...] | None:
+    """ "en, es" -> ("en", "es"); empty -> None (the text model decides)."""
+    codes = tuple(code.strip().lower() for code in setting.split(",") if code.strip())
+    return codes or None
 
 
 @contextmanager

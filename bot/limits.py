@@ -7,9 +7,14 @@ core only when both the person's and the chat's buckets have one to spare. The f
 gets a kind "slow down a little" (once: later ones are dropped quietly until the person, or the chat,
 is let through again), so a flood costs one short reply, not a stream of them.
 
-The buckets live in this process: each replica behind a load balancer keeps its own, so a person
-whose messages are spread over N replicas may send up to N times the rate. Buckets that have filled
-up again are forgotten, so memory follows the people writing now, not everyone who ever wrote.
+Without Redis the buckets live in this process: each replica behind a load balancer keeps its own, so
+a person whose messages are spread over N replicas could send up to N times the rate. With
+`MOODWAVE_REDIS_URL` (the Redis that already shares Telegram's sending limits) the buckets are
+shared by every replica (`SharedRateLimiter`): one Lua script refills and takes from both buckets
+atomically, on Redis's clock, and each bucket expires once it would be full again. When Redis cannot
+be reached, a replica keeps its own buckets (with a warning) and tries Redis again after a while, so
+a Redis outage never stops the bot. Buckets that have filled up again are forgotten either way, so
+memory follows the people writing now, not everyone who ever wrote.
 """
 
 from __future__ import annotations
@@ -20,11 +25,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING, Protocol
 
 from bot.core import replies
 from bot.core.events import Incoming, Outgoing, Send
 from bot.metrics import ObservableCore
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from redis.commands.core import Script
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +104,12 @@ class Verdict(Enum):
     QUIET = "quiet"  # refused again: nothing to say
 
 
+class Admission(Protocol):
+    """Whether an event may go to the core."""
+
+    def admit(self, event: Incoming) -> Verdict: ...
+
+
 class RateLimiter:
     """The person's and the chat's buckets, checked together under one lock (adapters call the
     core from several threads)."""
@@ -136,10 +152,120 @@ class RateLimiter:
             return Verdict.ADMIT
 
 
+# Both buckets of one event, refilled, checked and taken from atomically on Redis's clock.
+# KEYS: the person's bucket, the chat's. ARGV: per minute and burst of each (per minute 0: no limit).
+# Each bucket is a hash {tokens, stamp, told}; it expires once it would be full again.
+# Answers "admit", "person" or "chat" (refused: say so), or "quiet" (refused again).
+ADMIT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local buckets = {}
+for i = 1, #KEYS do
+  local rate, burst = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
+  if rate > 0 then
+    local v = redis.call('HMGET', KEYS[i], 'tokens', 'stamp', 'told')
+    local tokens = tonumber(v[1]) or burst
+    local stamp = tonumber(v[2]) or now
+    tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate / 60)
+    buckets[#buckets + 1] = {key = KEYS[i], tokens = tokens, told = v[3] == '1',
+                             rate = rate, burst = burst, who = i == 1 and 'person' or 'chat'}
+  end
+end
+local function save(b, tokens, told)
+  redis.call('HSET', b.key, 'tokens', tostring(tokens), 'stamp', tostring(now), 'told', told)
+  redis.call('PEXPIRE', b.key, math.ceil((b.burst - tokens) * 60000 / b.rate) + 1000)
+end
+for _, b in ipairs(buckets) do
+  if b.tokens < 1 then
+    save(b, b.tokens, '1')
+    if b.told then return 'quiet' end
+    return b.who
+  end
+end
+for _, b in ipairs(buckets) do save(b, b.tokens - 1, '0') end
+return 'admit'
+"""
+ANSWERS = {
+    b"admit": Verdict.ADMIT,
+    b"person": Verdict.SLOW_DOWN,
+    b"chat": Verdict.SLOW_DOWN_CHAT,
+    b"quiet": Verdict.QUIET,
+}
+RETRY_REDIS_AFTER = 30.0  # seconds on this replica's own buckets after Redis failed
+
+
+class SharedRateLimiter:
+    """The same buckets shared by every replica through Redis; this replica's own
+    (`RateLimiter`) while Redis cannot be reached."""
+
+    def __init__(
+        self,
+        person: Rate,
+        chat: Rate,
+        redis_url: str,
+        prefix: str = "moodwave:limit",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        from redis import Redis
+
+        self.person, self.chat = person, chat
+        self.prefix = prefix
+        self.local = RateLimiter(person, chat, clock)
+        self.clock = clock
+        self._redis: Redis = Redis.from_url(
+            redis_url, socket_timeout=1.0, socket_connect_timeout=1.0
+        )
+        self._script: Script = self._redis.register_script(ADMIT)
+        self._away_until = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SharedRateLimiter:
+        return cls(
+            Rate(settings.person_messages_per_minute, settings.person_burst),
+            Rate(settings.chat_messages_per_minute, settings.chat_burst),
+            settings.redis_url,
+        )
+
+    def admit(self, event: Incoming) -> Verdict:
+        from redis.exceptions import RedisError
+
+        if self.clock() < self._away_until:
+            return self.local.admit(event)
+        keys = [
+            f"{self.prefix}:{event.platform}:person:{event.user.external_id}",
+            f"{self.prefix}:{event.platform}:chat:{event.chat.external_id}",
+        ]
+        rates = [self.person.per_minute, self.person.burst, self.chat.per_minute, self.chat.burst]
+        try:
+            answer = self._script(keys=keys, args=[max(r, 0) for r in rates])
+        except (RedisError, OSError) as error:
+            with self._lock:
+                self._away_until = self.clock() + RETRY_REDIS_AFTER
+            log.warning(
+                "Redis is unreachable for the message limits (%s): this replica keeps its own "
+                "for %.0f s",
+                type(error).__name__,
+                RETRY_REDIS_AFTER,
+            )
+            return self.local.admit(event)
+        return ANSWERS[answer if isinstance(answer, bytes) else str(answer).encode()]
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def rate_limiter(settings: Settings) -> RateLimiter | SharedRateLimiter:
+    """Shared through Redis when `MOODWAVE_REDIS_URL` names one, else this process's own."""
+    if settings.redis_url:
+        return SharedRateLimiter.from_settings(settings)
+    return RateLimiter.from_settings(settings)
+
+
 class LimitedCore:
     """A core host whose events pass the limiter first; the rest is the wrapped host's."""
 
-    def __init__(self, core: ObservableCore, limiter: RateLimiter) -> None:
+    def __init__(self, core: ObservableCore, limiter: Admission) -> None:
         self.core = core
         self.limiter = limiter
 
@@ -164,6 +290,8 @@ class LimitedCore:
 
     def close(self) -> None:
         self.core.close()
+        if isinstance(self.limiter, SharedRateLimiter):
+            self.limiter.close()
 
     def metrics(self) -> bytes:
         return self.core.metrics()

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.output import emit_json
@@ -27,7 +28,12 @@ from recommender.evaluation import (
     write_catalog,
     write_interactions,
 )
-from recommender.evaluation.situnes import SITUNES_WIDEDEEP, load_situnes, run_situnes
+from recommender.evaluation.situnes import (
+    SITUNES_GBDT,
+    SITUNES_WIDEDEEP,
+    load_situnes,
+    run_situnes,
+)
 from recommender.rankers import RANKERS
 from recommender.songs import Song
 from recommender.widedeep import Cutoff, WideDeepConfig, WideDeepRecommender
@@ -70,6 +76,8 @@ def eval_recs(args: argparse.Namespace, data_dir: Path | None) -> int:
     if hyperparameters:
         widedeep = WideDeepConfig.from_json(json.loads(hyperparameters.read_text()))
         config = StudyConfig(rankers=rankers, widedeep=widedeep)
+    if args.preset == "situnes":
+        config = replace(config, gbdt=SITUNES_GBDT)
     if args.preset and data_dir is None:
         print(f"moodwave: --preset {args.preset} needs MOODWAVE_DATA_DIR", file=sys.stderr)
         return 2

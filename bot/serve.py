@@ -27,7 +27,7 @@ from bot.adapters import enabled_platforms
 from bot.adapters.base import ChatAdapter
 from bot.app import build_app, build_spotify_services, open_store, settle_heap
 from bot.core_host import InProcessCore
-from bot.limits import LimitedCore, RateLimiter
+from bot.limits import LimitedCore, rate_limiter
 from bot.metrics import MeteredCore, ObservableCore, ServingMetrics
 from bot.notify import Notifier
 from bot.settings import Settings
@@ -56,7 +56,7 @@ class Bots:
         # Every event passes the per-person and per-chat limits before it reaches the core; what
         # /metrics reports counts every event, those told to slow down included.
         self.core = MeteredCore(
-            LimitedCore(core, RateLimiter.from_settings(settings)), ServingMetrics()
+            LimitedCore(core, rate_limiter(settings)), ServingMetrics()
         )
         self.store = store  # the update claims' bookkeeping and chat migrations, done here
         self.spotify = spotify  # its account-linking callback is served by this process's web app

@@ -87,7 +87,15 @@ class Settings(BaseSettings):
     multilingual: Literal["auto", "on", "off"] = "auto"
     # The multilingual model's head; empty: the one committed in nlp/weights/text-va-multilingual.
     text_multilingual_weights: Path | None = None
-    voice_model: str = ""  # empty: the bundled Whisper tiny.en; else a path or a model name
+    # Speech to text for voice notes. Empty: the bundled Whisper tiny.en (English only);
+    # "whisper-base": the multilingual Whisper base fetched by `moodwave models fetch whisper-base`
+    # into $MOODWAVE_HOME/models; else a faster-whisper model folder, or a name where there is
+    # network.
+    voice_model: str = ""
+    # The languages a voice note may be in, ISO 639-1 codes separated by commas ("en,es"). Empty:
+    # those the text model reads (every language Whisper knows for a multilingual text model, else
+    # English). A note in another language is declined with a kind message.
+    voice_languages: str = ""
     voice_max_seconds: float = 120.0
     worker_url: str = ""  # empty: the mood model runs inside the bot process
     worker_timeout: float = 5.0

@@ -250,10 +250,12 @@ class RemoteVoiceAnalyzer:
         self.retries = retries
         self._client = worker_client(timeout, transport, token)
 
-    def analyse(self, audio: bytes, mime_type: str = "audio/ogg") -> VoiceReading:
+    def analyse(
+        self, audio: bytes, mime_type: str = "audio/ogg", language: str | None = None
+    ) -> VoiceReading:
         from nlp.voice.analyzer import VoiceReading  # librosa loads only when voice is used
 
-        response = self._post(audio, mime_type)
+        response = self._post(audio, mime_type, language)
         try:
             body = response.json()
         except ValueError:  # a proxy's HTML error page, say
@@ -264,12 +266,16 @@ class RemoteVoiceAnalyzer:
             raise VoiceRejected(RejectReason(body["reason"]), str(body["error"]))
         raise WorkerUnavailable(f"the worker answered {response.status_code} to a voice note")
 
-    def _post(self, audio: bytes, mime_type: str) -> httpx.Response:
+    def _post(self, audio: bytes, mime_type: str, language: str | None) -> httpx.Response:
         last: Exception | None = None
+        params = {"language": language} if language else None
         for _ in range(self.retries + 1):
             try:
                 return self._client.post(
-                    f"{self.url}/v1/voice", content=audio, headers={"content-type": mime_type}
+                    f"{self.url}/v1/voice",
+                    content=audio,
+                    headers={"content-type": mime_type},
+                    params=params,
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 last = exc
@@ -297,11 +303,13 @@ class FallbackVoiceAnalyzer:
         self._lock = threading.Lock()
         self.breaker = breaker or CircuitBreaker()
 
-    def analyse(self, audio: bytes, mime_type: str = "audio/ogg") -> VoiceReading:
+    def analyse(
+        self, audio: bytes, mime_type: str = "audio/ogg", language: str | None = None
+    ) -> VoiceReading:
         if not self.breaker.allow():
-            return self.local().analyse(audio, mime_type)
+            return self.local().analyse(audio, mime_type, language)
         try:
-            reading = self.primary.analyse(audio, mime_type)
+            reading = self.primary.analyse(audio, mime_type, language)
         except VoiceRejected:
             self.breaker.succeeded()  # the worker answered: it is up
             raise
@@ -314,7 +322,7 @@ class FallbackVoiceAnalyzer:
                     exc,
                     self.breaker.cooldown,
                 )
-            return self.local().analyse(audio, mime_type)
+            return self.local().analyse(audio, mime_type, language)
         if self.breaker.succeeded():
             log.warning("voice worker %s is back", self.primary.url)
         return reading

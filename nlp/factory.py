@@ -62,11 +62,14 @@ class TextEstimatorSpec:
 
 @dataclass(frozen=True)
 class VoiceSpec:
-    """What speech model to build: `model` a Whisper path or name (None: the bundled tiny.en)."""
+    """What speech model to build: `model` a Whisper path or name (None: the bundled tiny.en).
+    `languages`: the languages a voice note may be in (ISO 639-1 codes); None: those the text
+    estimator reads (every language Whisper knows for a `LanguageAwareEstimator`, else English)."""
 
     model: str | None = None
     device: str = "auto"
     max_seconds: float | None = None  # None: the analyzer's default
+    languages: tuple[str, ...] | None = None
 
 
 def multilingual_available() -> bool:
@@ -157,7 +160,9 @@ def build_voice_analyzer(text_estimator: MoodEstimator, spec: VoiceSpec) -> Voic
         from nlp.voice.analyzer import DEFAULT_MAX_SECONDS, VoiceAnalyzer
 
         max_seconds = spec.max_seconds if spec.max_seconds is not None else DEFAULT_MAX_SECONDS
-        return VoiceAnalyzer.load(text_estimator, spec.model, spec.device, max_seconds)
+        return VoiceAnalyzer.load(
+            text_estimator, spec.model, spec.device, max_seconds, spec.languages
+        )
     except ModuleNotFoundError as exc:
         raise ModuleNotFoundError(
             f"Voice notes need {exc.name}, an optional part of moodwave: "

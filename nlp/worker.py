@@ -11,7 +11,8 @@ Prometheus text format (queue depth, batch sizes, latencies, texts analysed). Re
 batching engine without blocking the event loop, so concurrent callers share batches.
 `POST /v1/voice` (when the worker has a `VoiceAnalyzer`) takes a voice note as the raw body with its
 Content-Type, or as the file of a multipart form, and answers a `VoiceReading` as JSON; a note that
-cannot be read answers 4xx `{"error": message for the person, "reason": code}`.
+cannot be read answers 4xx `{"error": message for the person, "reason": code}`. `?language=xx`
+(the person's chosen language) helps a multilingual Whisper that is unsure which language it hears.
 
 With a token (`MOODWAVE_WORKER_TOKEN`), every route but `/healthz` wants `Authorization: Bearer
 <token>` and answers 401 without it. Bodies are read with a byte cap however they are framed
@@ -184,7 +185,8 @@ def _voice_endpoint(voice: VoiceAnalysis | None) -> Callable[[Request], Awaitabl
         except BodyTooLarge:
             return _error(413, f"at most {MAX_AUDIO_BYTES // 1_000_000} MB of audio")
         try:
-            reading = await asyncio.to_thread(voice.analyse, audio, mime_type)
+            language = request.query_params.get("language") or None
+            reading = await asyncio.to_thread(voice.analyse, audio, mime_type, language)
         except VoiceRejected as exc:
             status = VOICE_STATUS.get(exc.reason, 422)
             return JSONResponse({"error": exc.message, "reason": exc.reason}, status_code=status)

@@ -37,6 +37,20 @@ class TasteProfile:
         return weight if weight is not None else self.artist_affinity.get(artist.casefold(), 0.0)
 
 
+# Parts of the day a ranker may read (SiTunes' time periods): 1 morning (8-12 h), 2 afternoon
+# (12-18 h), 3 evening and night (18-8 h); 0 or None: unknown, read as neutral.
+DAYPARTS = ("morning", "afternoon", "evening")
+
+
+def daypart_of_hour(hour: int) -> int:
+    """The part of the day (1-3, see `DAYPARTS`) of a local hour 0-23."""
+    if 8 <= hour < 12:
+        return 1
+    if 12 <= hour < 18:
+        return 2
+    return 3
+
+
 @dataclass(frozen=True)
 class RecommendationRequest:
     mood: Mood
@@ -45,6 +59,7 @@ class RecommendationRequest:
     size: int = 10
     user_key: str | None = None  # stable pseudonymous id for personal models; None: anonymous
     exclude_explicit: bool = False
+    daypart: int | None = None  # the part of the day (`DAYPARTS`); None: unknown
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,7 @@ class Feedback:
     track_id: str
     mood: Mood  # the mood of the recommendation the song came with
     kind: str  # like | dislike | skip | played | checkin-improved (a positive reward)
+    daypart: int | None = None  # the part of the day it happened in (`DAYPARTS`); None: unknown
 
 
 @dataclass(frozen=True)

@@ -45,9 +45,11 @@ GENRE_FOCUS_EVIDENCE = 2.0  # summed positive genre affinity (about four likes) 
 # least GENRE_LEAN (about ten recent likes; one like adds 0.5), which lifts the cap for it.
 GENRE_CAP_SHARE = 0.4
 GENRE_LEAN = 4.0
-# Every EXPLORE_EVERY-th position (the 5th, the 10th) goes to the best song outside the person's
-# known taste (no liked artist or genre), once they have one: "something new for you".
-EXPLORE_EVERY = 5
+# Every EXPLORE_EVERY-th position (the 3rd, 6th, 9th) goes to the best song outside the person's
+# known taste (no liked artist or genre), once they have one: "something new for you". Chosen on
+# SiTunes' validation slices (0, 1/10, 1/5, 1/3, 1/2 of a list; docs/evaluation.md): a half
+# scored higher still, but a third keeps most of a list to the person's known taste.
+EXPLORE_EVERY = 3
 
 # Besides the songs nearest the path, songs by artists the person likes within this VA distance of
 # a target join the pool (at most PERSONAL_CANDIDATES, nearest first): a favourite artist's song a
@@ -95,11 +97,16 @@ class PlaylistShaper:
         self,
         songs: Sequence[Song],
         index: MoodIndex | None = None,
-        mmr_weight: float = MMR_WEIGHT,
+        mmr_weight: float | None = None,
+        explore_every: int | None = None,
     ) -> None:
         self.songs = tuple(songs)
         self.index = index if index is not None else MoodIndex(self.songs)
-        self.mmr_weight = mmr_weight  # the maximal-marginal-relevance trade-off (similarity.py)
+        # The maximal-marginal-relevance trade-off (similarity.py) and the exploration share (every
+        # `explore_every`-th slot; 0: none); None reads the module's defaults when built, which a
+        # sweep over validation data may set.
+        self.mmr_weight = MMR_WEIGHT if mmr_weight is None else mmr_weight
+        self.explore_every = EXPLORE_EVERY if explore_every is None else explore_every
         self.sound = SoundSpace(self.songs)
         self._by_track: dict[str, list[int]] = {}
         for position, song in enumerate(self.songs):
@@ -241,7 +248,7 @@ class PlaylistShaper:
         no artist twice, at most `GENRE_CAP_SHARE` of the list from one genre (unless the person
         leans to it), a penalty for the genres of the last few picks, a maximal-marginal-relevance
         penalty (`mmr_weight` times the similarity to the most similar song already picked), and
-        every `EXPLORE_EVERY`-th position from outside the person's known taste while such songs
+        every `explore_every`-th position from outside the person's known taste while such songs
         are left."""
         points = self.index.points[pool.positions]
         closest = np.zeros(len(pool.positions))  # each candidate's similarity to its nearest pick
@@ -265,7 +272,8 @@ class PlaylistShaper:
             full = blocked | (capped[genres] & (genre_count[genres] >= genre_cap))
             if np.any(~full):  # the genre cap gives way only when nothing else is left
                 blocked = full
-            explore = pool.new is not None and slot % EXPLORE_EVERY == EXPLORE_EVERY - 1
+            every = self.explore_every
+            explore = pool.new is not None and every > 0 and slot % every == every - 1
             if explore and pool.new is not None and np.any(~blocked & pool.new):
                 blocked = blocked | ~pool.new
             else:

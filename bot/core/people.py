@@ -42,6 +42,14 @@ class Person:
         """The language replies to this person are in."""
         return choose(self.chosen_language, self.platform_language)
 
+    @property
+    def spoken_language(self) -> str | None:
+        """The language the person chose, else the one their app reports, as a base code ("pt-BR"
+        -> "pt"), whether or not Moodwave replies in it; None when neither is known. A hint for
+        reading what they say (a voice note Whisper is unsure of)."""
+        code = self.chosen_language or self.platform_language
+        return code.strip().replace("_", "-").split("-")[0].lower() or None if code else None
+
     @classmethod
     def of(cls, user: User, platform_language: str | None = None) -> Person:
         """`platform_language`: the one this event's platform reports, else the last stored."""

@@ -1,7 +1,9 @@
 """A voice note to a `VoiceReading`: decode, keep the speech, transcribe it, read the transcript's mood
 with the text `MoodEstimator`, read arousal from the prosody, and fuse both into one `Mood` (source
-"voice"). The reading keeps every part (transcript, text mood, prosody, fused mood, durations) so
-the conversation can store both estimates and show the person what it heard and read. One
+"voice", language: the one Whisper heard). A text estimator that reads many languages
+(`LanguageAwareEstimator`) is told the transcript's language; any other reads the text as it is.
+The reading keeps every part (transcript, text mood, prosody, fused mood, durations) so the
+conversation can store both estimates and show the person what it heard and read. One
 `VoiceAnalyzer` is built per process (the models load once) and serves any number of threads.
 """
 
@@ -11,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from nlp.mood import Mood, MoodEstimator
+from nlp.mood import LanguageAwareEstimator, Mood, MoodEstimator
 from nlp.voice.decode import DEFAULT_MAX_SECONDS, AudioDecoder
 from nlp.voice.fusion import fuse
 from nlp.voice.prosody import VERSION as PROSODY_VERSION
@@ -22,7 +24,7 @@ from nlp.voice.prosody import (
     prosody_arousal,
     warm_up,
 )
-from nlp.voice.transcribe import Transcriber, WhisperTranscriber
+from nlp.voice.transcribe import ENGLISH_ONLY, Transcriber, Transcript, WhisperTranscriber
 from nlp.voice.vad import SpeechDetector
 
 
@@ -68,9 +70,19 @@ class VoiceReading:
 
 class VoiceAnalysis(Protocol):
     """The seam the conversation core uses: `VoiceAnalyzer` in process, `RemoteVoiceAnalyzer` over
-    HTTP. `analyse` raises `VoiceRejected` with a message for the user when a note cannot be read."""
+    HTTP. `analyse` raises `VoiceRejected` with a message for the user when a note cannot be read.
+    `language`: the person's chosen language (ISO 639-1), if known: a multilingual Whisper that is
+    unsure which language it hears decodes the note in it."""
 
-    def analyse(self, audio: bytes, mime_type: str = "audio/ogg") -> VoiceReading: ...
+    def analyse(
+        self, audio: bytes, mime_type: str = "audio/ogg", language: str | None = None
+    ) -> VoiceReading: ...
+
+
+def understood_languages(text_estimator: MoodEstimator) -> tuple[str, ...] | None:
+    """The languages a voice note may be in: every one Whisper knows (None) when the text estimator
+    reads many languages, else English, the language of the English text models."""
+    return None if isinstance(text_estimator, LanguageAwareEstimator) else ENGLISH_ONLY
 
 
 class VoiceAnalyzer:
@@ -96,10 +108,15 @@ class VoiceAnalyzer:
         model: str | None = None,
         device: str = "auto",
         max_seconds: float = DEFAULT_MAX_SECONDS,
+        languages: tuple[str, ...] | None = None,
     ) -> VoiceAnalyzer:
         """With faster-whisper: the bundled tiny.en weights, or `model` (a path or a model name).
-        Warms the prosody kernels up, so that the first note is as fast as the rest."""
-        analyzer = cls(text_estimator, WhisperTranscriber(model, device=device), max_seconds)
+        `languages`: those a note may be in (ISO 639-1 codes); None: those the text estimator
+        reads (`understood_languages`). Warms the prosody kernels up, so that the first note
+        is as fast as the rest."""
+        chosen = understood_languages(text_estimator) if languages is None else languages
+        transcriber = WhisperTranscriber(model, device=device, languages=chosen)
+        analyzer = cls(text_estimator, transcriber, max_seconds)
         warm_up()
         return analyzer
 
@@ -111,26 +128,34 @@ class VoiceAnalyzer:
     def version(self) -> str:
         return f"{self.transcriber.version}+{self.text_estimator.version}+{PROSODY_VERSION}"
 
-    def analyse(self, audio: bytes, mime_type: str = "audio/ogg") -> VoiceReading:
+    def analyse(
+        self, audio: bytes, mime_type: str = "audio/ogg", language: str | None = None
+    ) -> VoiceReading:
         note = self.decoder.decode(audio, mime_type)
         spans = self.detector.find_speech(note.samples)
         features = self._prosody_pool.submit(measure_prosody, note.samples, spans)
         try:
-            transcript = self.transcriber.transcribe(spans.speech_of(note.samples))
+            transcript = self.transcriber.transcribe(spans.speech_of(note.samples), language)
         except BaseException:
             features.cancel()  # a refused note (another language) needs no prosody
             raise
         prosody = prosody_arousal(features.result())
-        text_mood = self.text_estimator.estimate(transcript.text)
+        text_mood = self.read_text(transcript)
         return VoiceReading(
             transcript=transcript.text,
             language=transcript.language,
             text_mood=text_mood,
             prosody=prosody,
-            mood=fuse(text_mood, prosody, self.version),
+            mood=fuse(text_mood, prosody, self.version, transcript.language),
             duration_seconds=round(note.duration_seconds, 3),
             speech_seconds=round(spans.speech_seconds, 3),
         )
+
+    def read_text(self, transcript: Transcript) -> Mood:
+        """The transcript's mood, read in the language Whisper heard when the estimator can."""
+        if isinstance(self.text_estimator, LanguageAwareEstimator):
+            return self.text_estimator.estimate_in(transcript.text, transcript.language)
+        return self.text_estimator.estimate(transcript.text)
 
     def close(self) -> None:
         self._prosody_pool.shutdown(wait=True)
@@ -144,6 +169,7 @@ def _mood_to_dict(mood: Mood) -> dict[str, Any]:
         "source": mood.source,
         "model_version": mood.model_version,
         "truncated": mood.truncated,
+        "language": mood.language,
     }
 
 
@@ -155,4 +181,5 @@ def _mood_from_dict(body: dict[str, Any]) -> Mood:
         str(body["source"]),
         str(body["model_version"]),
         bool(body["truncated"]),
+        str(body.get("language", "en")),  # a worker from before languages: English
     )

@@ -7,6 +7,7 @@ their words do: arousal = (c_t a_t + 2 c_p a_p) / (c_t + 2 c_p). The fused confi
 the two axes' confidences: valence's is the text's, arousal's is 1 - (1 - c_t)(1 - c_p) (two
 independent readings). So a note whose words say nothing ("um, okay") still gets an arousal, with
 half the prosody confidence and neutral valence, and a note with no readable prosody is its text mood.
+The fused mood names the language the note was spoken in (the text mood's, unless given).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ PROSODY_WEIGHT = 2.0
 SOURCE = "voice"
 
 
-def fuse(text_mood: Mood, prosody: ProsodyReading, model_version: str) -> Mood:
+def fuse(
+    text_mood: Mood, prosody: ProsodyReading, model_version: str, language: str | None = None
+) -> Mood:
     text_weight = text_mood.confidence
     prosody_weight = PROSODY_WEIGHT * prosody.confidence
     total = text_weight + prosody_weight
@@ -35,4 +38,5 @@ def fuse(text_mood: Mood, prosody: ProsodyReading, model_version: str) -> Mood:
         source=SOURCE,
         model_version=model_version,
         truncated=text_mood.truncated,
+        language=language or text_mood.language,
     )

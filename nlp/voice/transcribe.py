@@ -8,8 +8,19 @@ not English. So with such a model a note is refused as "not English" when its fo
 (-mean token log-probability + 0.5 x the highest no-speech probability of its segments) is over
 0.9, or when Whisper found no words in speech that the VAD heard. On espeak-ng speech the score is
 0.4-0.85 for English at any speed and pitch and 0.95-1.6 for German, Spanish, French, Italian and
-Dutch. A multilingual model identifies the language itself; the note is refused when the language is
-not in `languages` (the text mood model reads English, so that is the default).
+Dutch.
+
+A multilingual model (Whisper base from `moodwave models fetch whisper-base`, or any other)
+identifies the language itself, from the note's first 30 seconds, then transcribes in it.
+`languages` is what the rest of the setup reads: None for every language Whisper knows (a text
+estimator that reads many languages), ("en",) for an English text model. A note whose language
+Whisper is sure of (probability >= 0.5) and that is not in `languages` is refused, with a message
+that names the language heard and those understood. When Whisper is unsure, the note is decoded in
+the language likelier to be right: the person's chosen language (`hint`) if it is understood, else
+Whisper's guess if understood, else the likeliest understood language if it is at least half as
+likely as the guess (else the note is refused); a sure identification is never overridden. The
+language is identified before decoding (as faster-whisper does inside `transcribe`), so a refused
+note costs only the encoder's pass and every note is decoded once.
 """
 
 from __future__ import annotations
@@ -20,12 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from babel import Locale, UnknownLocaleError
+
 from nlp.device import pick_device
 from nlp.voice.decode import Samples
 from nlp.voice.rejected import RejectReason, VoiceRejected
 
 if TYPE_CHECKING:
-    from faster_whisper.transcribe import Segment
+    from faster_whisper.transcribe import Segment, TranscriptionInfo
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +46,9 @@ FOREIGN_SCORE_LIMIT = 0.9
 NO_SPEECH_WEIGHT = 0.5
 # A multilingual model's language id below this probability is a guess; trust the words instead.
 LANGUAGE_ID_MIN_PROBABILITY = 0.5
-LANGUAGE_NAMES = {"en": "English", "de": "German", "es": "Spanish", "fr": "French"}
+# An unsure guess outside the languages read gives way to one inside them at least half as likely.
+UNSURE_RATIO = 0.5
+ENGLISH_ONLY = ("en",)
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,9 @@ class Transcriber(Protocol):
     @property
     def version(self) -> str: ...
 
-    def transcribe(self, speech: Samples) -> Transcript: ...
+    def transcribe(self, speech: Samples, hint: str | None = None) -> Transcript:
+        """`hint`: the person's chosen language (ISO 639-1), used when the model is unsure."""
+        ...
 
 
 def default_model_path() -> Path:
@@ -79,8 +96,16 @@ def device_and_compute_type(device: str) -> tuple[str, str]:
     return chosen, "float16" if chosen.startswith("cuda") else "int8"
 
 
+def language_name(code: str) -> str:
+    """The language's English name ("de" -> "German"); the code itself when Babel has no name."""
+    try:
+        return Locale.parse(code).get_display_name("en") or code
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
 def languages_for_people(languages: tuple[str, ...]) -> str:
-    names = [LANGUAGE_NAMES.get(code, code) for code in languages]
+    names = [language_name(code) for code in languages]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -90,7 +115,7 @@ class WhisperTranscriber:
         model: str | Path | None = None,
         device: str = "auto",
         cpu_threads: int = 0,
-        languages: tuple[str, ...] = ("en",),
+        languages: tuple[str, ...] | None = ENGLISH_ONLY,
         beam_size: int = 5,
     ) -> None:
         from faster_whisper import WhisperModel
@@ -107,14 +132,45 @@ class WhisperTranscriber:
             cpu_threads=cpu_threads or min(4, os.cpu_count() or 1),
         )
         self.multilingual = bool(self._model.model.is_multilingual)
-        self._version = f"whisper-{Path(str(path)).name if model else 'tiny.en'}-{compute_type}"
+        name = Path(str(path)).name if model else "tiny.en"
+        self._version = (
+            f"{name if name.startswith('whisper') else 'whisper-' + name}-{compute_type}"
+        )
 
     @property
     def version(self) -> str:
         return self._version
 
-    def transcribe(self, speech: Samples) -> Transcript:
-        language = None if self.multilingual else "en"
+    def transcribe(self, speech: Samples, hint: str | None = None) -> Transcript:
+        if not self.multilingual:
+            parts, _ = self._decode(speech, "en")
+            text = _joined(parts)
+            score = self._foreign_score(parts)
+            log.debug("transcript %r foreign score %.2f", text, score)
+            if score > FOREIGN_SCORE_LIMIT or not any(c.isalpha() for c in text):
+                raise self._language_rejection()
+            return Transcript(text, "en", score)
+        # The language first (the encoder on the first 30 s, as transcribe would run it), so a
+        # refused note costs no decoding and an unsure one is decoded once, in the likelier
+        # language.
+        guess, probability, all_probabilities = self._model.detect_language(speech)
+        if probability >= LANGUAGE_ID_MIN_PROBABILITY:
+            if not self.understands(guess):
+                raise self._language_rejection(guess)
+            language = guess
+        else:
+            likelier = self._likelier_language(guess, probability, all_probabilities, hint)
+            log.debug("language id unsure (%s %.2f); decoding as %s", guess, probability, likelier)
+            if likelier is None:
+                raise self._language_rejection(guess)
+            language = likelier
+        parts, _ = self._decode(speech, language)
+        return Transcript(_joined(parts), language, 0.0)
+
+    def understands(self, language: str) -> bool:
+        return self.languages is None or language in self.languages
+
+    def _decode(self, speech: Samples, language: str) -> tuple[list[Segment], TranscriptionInfo]:
         segments, info = self._model.transcribe(
             speech,
             language=language,
@@ -126,16 +182,28 @@ class WhisperTranscriber:
             without_timestamps=True,
             vad_filter=False,  # the analyzer already trimmed the silence
         )
-        parts = list(segments)  # the generator does the decoding
-        text = " ".join(part.text.strip() for part in parts).strip()
-        if self.multilingual:
-            self._check_language_id(info.language, info.language_probability)
-            return Transcript(text, info.language, 0.0)
-        score = self._foreign_score(parts)
-        log.debug("transcript %r foreign score %.2f", text, score)
-        if score > FOREIGN_SCORE_LIMIT or not any(c.isalpha() for c in text):
-            raise self._language_rejection()
-        return Transcript(text, "en", score)
+        return list(segments), info  # the generator does the decoding
+
+    def _likelier_language(
+        self,
+        guess: str,
+        probability: float,
+        all_probabilities: list[tuple[str, float]],
+        hint: str | None,
+    ) -> str | None:
+        """For a note Whisper is unsure of: the person's language if understood; else Whisper's
+        guess if understood; else the likeliest understood language if it is at least half as
+        likely as the guess; else None (refused: most likely a language the setup does not read)."""
+        if hint and self.understands(hint) and hint in self._model.supported_languages:
+            return hint
+        if self.understands(guess):
+            return guess
+        probabilities = dict(all_probabilities)
+        understood = [language for language in probabilities if self.understands(language)]
+        best = max(understood, key=probabilities.__getitem__, default=None)
+        if best is not None and probabilities[best] >= UNSURE_RATIO * probability:
+            return best
+        return None
 
     @staticmethod
     def _foreign_score(parts: list[Segment]) -> float:
@@ -146,14 +214,20 @@ class WhisperTranscriber:
         no_speech = max(part.no_speech_prob for part in parts)
         return -logprob / sum(tokens) + NO_SPEECH_WEIGHT * no_speech
 
-    def _check_language_id(self, language: str, probability: float) -> None:
-        if language not in self.languages and probability >= LANGUAGE_ID_MIN_PROBABILITY:
-            raise self._language_rejection()
+    def _language_rejection(self, heard: str | None = None) -> VoiceRejected:
+        spoken = languages_for_people(self.languages or ENGLISH_ONLY)
+        if heard is None:
+            message = (
+                f"I couldn't make out {spoken} words in your voice note. I understand voice notes "
+                f"in {spoken} only for now; please say it in {spoken}, or type how you feel."
+            )
+        else:
+            message = (
+                f"Your voice note sounds like {language_name(heard)}. Sorry, I can read voice "
+                f"notes in {spoken} only for now; please say it in {spoken}, or type how you feel."
+            )
+        return VoiceRejected(RejectReason.LANGUAGE, message)
 
-    def _language_rejection(self) -> VoiceRejected:
-        spoken = languages_for_people(self.languages)
-        return VoiceRejected(
-            RejectReason.LANGUAGE,
-            f"I couldn't make out {spoken} words in your voice note. I understand voice notes in "
-            f"{spoken} only for now; please say it in {spoken}, or type how you feel.",
-        )
+
+def _joined(parts: list[Segment]) -> str:
+    return " ".join(part.text.strip() for part in parts).strip()

@@ -42,6 +42,7 @@ class Interaction:
     valence_before: float | None = None
     arousal_before: float | None = None
     rating: float | None = None  # the rating the reaction came from, when the log had one
+    daypart: int | None = None  # the part of the day (`recommender.ranking.DAYPARTS`), if known
 
     @property
     def mood(self) -> Mood:
@@ -58,7 +59,7 @@ class Interaction:
         return self.rating >= threshold
 
     def feedback(self) -> Feedback:
-        return Feedback(self.user_id, self.item_id, self.mood, self.reaction)
+        return Feedback(self.user_id, self.item_id, self.mood, self.reaction, self.daypart)
 
 
 @dataclass(frozen=True)

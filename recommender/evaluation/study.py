@@ -30,6 +30,7 @@ from nlp import Mood
 from recommender import rankers as registry
 from recommender.evaluation.logs import Interaction, Split, by_user
 from recommender.evaluation.metrics import auc, mood_distance, ndcg_at, recall_at
+from recommender.gbdt import GbdtConfig
 from recommender.modes import Mode
 from recommender.rankers import RANKERS, RankerSetup
 from recommender.ranking import (
@@ -53,6 +54,7 @@ class StudyConfig:
     seed: int = 3
     rankers: tuple[str, ...] = RANKERS
     widedeep: WideDeepConfig = field(default_factory=WideDeepConfig)
+    gbdt: GbdtConfig = field(default_factory=GbdtConfig)
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,14 @@ class Query:
     relevant: frozenset[str]
     positive: tuple[str, ...]
     negative: tuple[str, ...]
+    daypart: int | None = None  # the part of the day of the test rows (None: unknown or mixed)
 
 
 def build_ranker(
     name: str, songs: Sequence[Song], train: Sequence[Feedback], config: StudyConfig
 ) -> Recommender:
     """A ranker of this name (from the registry) trained on `train`."""
-    setup = RankerSetup(feedback=train, configs={"widedeep": config.widedeep})
+    setup = RankerSetup(feedback=train, configs={"widedeep": config.widedeep, "gbdt": config.gbdt})
     return registry.build(name, songs, setup)
 
 
@@ -180,7 +183,12 @@ def evaluate(
         if limit is not None:
             known = known[: limit.get(query.user_id, 0)]
         request = RecommendationRequest(
-            query.mood, Mode.MATCH, taste_of(known, catalog), k, query.user_id
+            query.mood,
+            Mode.MATCH,
+            taste_of(known, catalog),
+            k,
+            query.user_id,
+            daypart=query.daypart,
         )
         tally.add_list(query, ranker.recommend(request))
         tally.add_scores(query, ranker.score(request, [*query.positive, *query.negative]))
@@ -229,9 +237,16 @@ def queries_of(test: Sequence[Interaction], threshold: float | None = None) -> l
             frozenset(i.item_id for i in items if i.relevant(threshold)),
             tuple(i.item_id for i in items if i.relevant(threshold)),
             tuple(i.item_id for i in items if not i.relevant(threshold)),
+            _one_daypart(items),
         )
         for (user, valence, arousal), items in sorted(grouped.items())
     ]
+
+
+def _one_daypart(items: Sequence[Interaction]) -> int | None:
+    """The part of the day shared by a query's rows (the most frequent; None when none is known)."""
+    known = Counter(i.daypart for i in items if i.daypart)
+    return known.most_common(1)[0][0] if known else None
 
 
 def taste_of(known: Sequence[Interaction], catalog: dict[str, Song]) -> TasteProfile:

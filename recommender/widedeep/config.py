@@ -53,6 +53,9 @@ class WideDeepConfig:
     # Mood x song-feature crosses in the deep part: each feature times the mood's valence and
     # arousal, so "calm songs when tense" needs no hidden unit to find it.
     mood_crosses: bool = False
+    # The part of the day (`recommender.ranking.DAYPARTS`) as an input: one-hot in the deep part
+    # (all zero when unknown: neutral) and daypart x genre crosses in the wide part.
+    time_of_day: bool = False
     dropout: float = 0.0  # after each hidden layer, in batch training
     weight_decay: float = 0.0  # L2 on the dense weights (Adam), for small data sets
     # Batch training.
@@ -65,6 +68,9 @@ class WideDeepConfig:
     negatives_per_positive: int = 2
     negative_weight: float = 0.3
     negative_pool: int = 300
+    # Weight of a pairwise (BPR) term beside the pointwise loss: within a batch, each person's liked
+    # rows should score above their not-liked rows (what a ranked list needs); 0: pointwise only.
+    pairwise_weight: float = 0.0
     seed: int = 7
     # Online learning: each reaction replays this person's latest reactions for a few SGD steps on
     # their own wide weights and embedding, so one reaction moves the next list but never wipes out
@@ -72,7 +78,9 @@ class WideDeepConfig:
     online_steps: int = 4
     online_learning_rate: float = 0.3
     online_memory: int = 32
-    # Ranking: the model's logit in units of VA distance (the re-rank adds minus distance).
+    # Ranking: the balance between taste and closeness to the target mood: the model's logit in
+    # units of VA distance (the re-rank adds minus the distance). Saved with each version, which
+    # ranks with its own balance.
     score_weight: float = 0.12
     candidates_per_target: int = 150
     reload_check_seconds: float = 30.0

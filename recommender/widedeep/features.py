@@ -31,12 +31,13 @@ GENRE_SLOTS = 2  # a song's first genres that the model reads; most songs have o
 USER_COLUMNS = 1 + 1 + 2 * GENRE_SLOTS
 WIDE_COLUMNS = USER_COLUMNS + 2 * GENRE_SLOTS + 1
 DENSE_MOOD = 7  # mood VA, song VA, |difference| per axis, distance
+DAYPART_COUNT = 3  # one-hot width of the part of the day (`recommender.ranking.DAYPARTS`)
 NEUTRAL_BAND = 0.15
 
 _FIELDS = np.asarray(
     [int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "little") for f in (
         "user*quadrant", "user*artist", "user*genre", "user*quadrant*genre", "quadrant*genre",
-        "song",
+        "song", "daypart*genre",
     )],
     dtype=np.uint64,
 )  # fmt: skip
@@ -141,22 +142,34 @@ def batch_for(
     moods: npt.NDArray[np.float64],
     config: WideDeepConfig,
     text: F32 | None = None,
+    dayparts: npt.NDArray[np.int64] | None = None,
 ) -> Batch:
-    """Rows for songs at `positions`, each with its user key (0: anonymous) and mood (B, 2)."""
+    """Rows for songs at `positions`, each with its user key (0: anonymous), mood (B, 2) and, when
+    the config reads it, part of the day (0: unknown)."""
     genres = table.genres[positions]
     artist = table.artist[positions]
     q = quadrant(moods[:, 0], moods[:, 1])
-    wide = np.concatenate(
-        [
-            _cross(0, users, q),
-            _cross(1, users, artist),
-            *(_cross(2, users, genres[:, s]) for s in range(GENRE_SLOTS)),
-            *(_cross(3, mix(users, q), genres[:, s]) for s in range(GENRE_SLOTS)),
-            *(_cross(4, q, genres[:, s], genres[:, s] == 0) for s in range(GENRE_SLOTS)),
-            _cross(5, table.song[positions], np.zeros(len(positions), dtype=np.uint64)),
-        ],
-        axis=1,
-    )
+    columns = [
+        _cross(0, users, q),
+        _cross(1, users, artist),
+        *(_cross(2, users, genres[:, s]) for s in range(GENRE_SLOTS)),
+        *(_cross(3, mix(users, q), genres[:, s]) for s in range(GENRE_SLOTS)),
+        *(_cross(4, q, genres[:, s], genres[:, s] == 0) for s in range(GENRE_SLOTS)),
+        _cross(5, table.song[positions], np.zeros(len(positions), dtype=np.uint64)),
+    ]
+    part = np.zeros(0, dtype=np.int64)
+    if config.time_of_day:
+        part = (
+            np.zeros(len(positions), dtype=np.int64)
+            if dayparts is None
+            else np.asarray(dayparts, dtype=np.int64).reshape(-1)
+        )
+        unknown = (part <= 0) | (part > DAYPART_COUNT)
+        columns += [
+            _cross(6, part.astype(np.uint64), genres[:, s], unknown | (genres[:, s] == 0))
+            for s in range(GENRE_SLOTS)
+        ]
+    wide = np.concatenate(columns, axis=1)
     wide[:, :USER_COLUMNS][users == 0] = 0  # anonymous: no personal crosses
     song_va = table.va[positions]
     gap = np.abs(song_va - moods.astype(np.float32))
@@ -166,6 +179,11 @@ def batch_for(
     if config.mood_crosses:
         mood32 = moods.astype(np.float32)
         dense += [mood32[:, :1] * audio, mood32[:, 1:] * audio]
+    if config.time_of_day:
+        one_hot = np.zeros((len(positions), DAYPART_COUNT), dtype=np.float32)
+        known = np.flatnonzero((part >= 1) & (part <= DAYPART_COUNT))
+        one_hot[known, part[known] - 1] = 1.0
+        dense.append(one_hot)
     if config.text_dim:
         dense.append(
             text if text is not None else np.zeros((len(positions), config.text_dim), np.float32)
@@ -186,7 +204,7 @@ def user_keys(user_key: str | None, n: int) -> U64:
 
 def dense_width(config: WideDeepConfig) -> int:
     features = len(config.song_features) * (3 if config.mood_crosses else 1)
-    return DENSE_MOOD + features + config.text_dim
+    return DENSE_MOOD + features + (DAYPART_COUNT if config.time_of_day else 0) + config.text_dim
 
 
 def _cross(field: int, a: U64, b: U64, missing: npt.NDArray[np.bool_] | None = None) -> U64:

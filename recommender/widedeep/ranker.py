@@ -114,6 +114,11 @@ class WideDeepRecommender:
     def config(self) -> WideDeepConfig:
         return self._config
 
+    @property
+    def model(self) -> WideDeepModel:
+        """The model in use (batch-trained or untrained, with what was learned online since)."""
+        return self._state.model
+
     def song(self, track_id: str) -> Song | None:
         position = self._position_of.get(track_id)
         return self._songs[position] if position is not None else None
@@ -125,7 +130,7 @@ class WideDeepRecommender:
             return self._shaper.shape(
                 request,
                 lambda positions: (
-                    self._config.score_weight * self._logits(state, request, positions)
+                    state.model.config.score_weight * self._logits(state, request, positions)
                 ),
                 self._config.candidates_per_target,
                 frozenset(state.disliked.get(request.user_key or "", ())),
@@ -151,11 +156,15 @@ class WideDeepRecommender:
         with self._lock:
             self._observe_into(self._state, feedback)
 
-    def train(self, feedback: Sequence[Feedback]) -> dict[str, Any]:
+    def train(
+        self, feedback: Sequence[Feedback], start_from: WideDeepModel | None = None
+    ) -> dict[str, Any]:
         """Refit a fresh model on all `feedback` (batch) and use it; returns training figures.
-        What was learned online before is replaced: the batch data is meant to include it."""
+        What was learned online before is replaced: the batch data is meant to include it.
+        `start_from`: a model of the same shape (e.g. pretrained on another study) whose weights
+        the fit starts from instead of the fresh initialisation (fine-tuning)."""
         model, figures = train_model(
-            self._songs, self._base_table, feedback, self._config, self._shaper
+            self._songs, self._base_table, feedback, self._config, self._shaper, start_from
         )
         with self._lock:
             self._state = _State(model, "fitted", self._base_table)
@@ -251,7 +260,13 @@ class WideDeepRecommender:
             return np.zeros(0)
         moods = np.tile([request.mood.valence, request.mood.arousal], (len(positions), 1))
         keys = user_keys(request.user_key, len(positions))
-        batch = batch_for(state.table, positions, keys, moods, state.model.config)
+        config = state.model.config
+        dayparts = (
+            np.full(len(positions), request.daypart or 0, dtype=np.int64)
+            if config.time_of_day
+            else None
+        )
+        batch = batch_for(state.table, positions, keys, moods, config, dayparts=dayparts)
         with torch.inference_mode(), torch_threads(self._config.torch_threads):
             return state.model(batch).double().numpy().reshape(-1)
 
@@ -262,13 +277,17 @@ def train_model(
     feedback: Sequence[Feedback],
     config: WideDeepConfig,
     shaper: PlaylistShaper,
+    start_from: WideDeepModel | None = None,
 ) -> tuple[WideDeepModel, dict[str, Any]]:
-    """A freshly initialised model fitted on `feedback`, and its training figures."""
+    """A model fitted on `feedback` (freshly initialised, or from `start_from`'s weights), and its
+    training figures."""
     position_of = {s.track_id: p for p, s in reversed(list(enumerate(songs)))}
     examples = examples_from_feedback(feedback, position_of, config)
     examples = with_negatives(examples, shaper.index, config)
     torch.manual_seed(config.seed)
     model = WideDeepModel(config)
+    if start_from is not None:
+        model.load_state_dict(start_from.state_dict())
     with torch_threads(config.torch_threads):
         losses = fit(model, table, examples) if len(examples) else []
     figures = {

@@ -30,13 +30,15 @@ NEGATIVE_GRID = 0.1
 
 @dataclass(frozen=True)
 class Examples:
-    """Training rows as arrays: catalog position, user key, mood (n, 2), label and weight."""
+    """Training rows as arrays: catalog position, user key, mood (n, 2), label, weight and part of
+    the day (0: unknown)."""
 
     positions: npt.NDArray[np.int64]
     users: npt.NDArray[np.uint64]
     moods: npt.NDArray[np.float64]
     labels: npt.NDArray[np.float32]
     weights: npt.NDArray[np.float32]
+    dayparts: npt.NDArray[np.int64]
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -53,7 +55,14 @@ def examples_from_feedback(
         if label is None or position is None:
             continue
         rows.append(
-            (position, stable_key(item.user_key), item.mood.valence, item.mood.arousal, *label)
+            (
+                position,
+                stable_key(item.user_key),
+                item.mood.valence,
+                item.mood.arousal,
+                *label,
+                item.daypart or 0,
+            )
         )
     if not rows:
         return _empty()
@@ -64,6 +73,7 @@ def examples_from_feedback(
         moods=np.stack([np.asarray(columns[2]), np.asarray(columns[3])], axis=1).astype(np.float64),
         labels=np.asarray(columns[4], dtype=np.float32),
         weights=np.asarray(columns[5], dtype=np.float32),
+        dayparts=np.asarray(columns[6], dtype=np.int64),
     )
 
 
@@ -94,6 +104,7 @@ def with_negatives(examples: Examples, index: MoodIndex, config: WideDeepConfig)
         weights=np.concatenate(
             [examples.weights, np.full(len(repeat), config.negative_weight, np.float32)]
         ),
+        dayparts=np.concatenate([examples.dayparts, examples.dayparts[repeat]]),
     )
 
 
@@ -116,7 +127,10 @@ def fit(model: WideDeepModel, table: SongTable, examples: Examples) -> list[floa
         for start in range(0, len(order), config.batch_size):
             rows = order[start : start + config.batch_size]
             batch = _batch(table, examples, rows, config)
-            loss = _loss(model(batch), examples, rows)
+            logits = model(batch)
+            loss = _loss(logits, examples, rows)
+            if config.pairwise_weight > 0:
+                loss = loss + config.pairwise_weight * _pairwise_loss(logits, examples, rows)
             dense.zero_grad()
             sparse.zero_grad()
             loss.backward()
@@ -159,7 +173,12 @@ def _batch(
     table: SongTable, examples: Examples, rows: npt.NDArray[np.int64], config: WideDeepConfig
 ) -> Batch:
     return batch_for(
-        table, examples.positions[rows], examples.users[rows], examples.moods[rows], config
+        table,
+        examples.positions[rows],
+        examples.users[rows],
+        examples.moods[rows],
+        config,
+        dayparts=examples.dayparts[rows],
     )
 
 
@@ -174,6 +193,23 @@ def _loss(
     return loss if reduction == "sum" else loss / weights.sum().clamp_min(1e-6)
 
 
+def _pairwise_loss(
+    logits: torch.Tensor, examples: Examples, rows: npt.NDArray[np.int64]
+) -> torch.Tensor:
+    """BPR over the batch: mean of -log sigmoid(liked - not liked) over each person's pairs, each
+    pair weighted by the product of its rows' weights (0 when the batch has no pair)."""
+    users = torch.from_numpy(examples.users[rows].astype(np.int64))
+    labels = torch.from_numpy(examples.labels[rows])
+    weights = torch.from_numpy(examples.weights[rows])
+    liked = labels > 0.5
+    pairs = (users[:, None] == users[None, :]) & liked[:, None] & ~liked[None, :]
+    if not bool(pairs.any()):
+        return logits.sum() * 0.0
+    pair_weight = (weights[:, None] * weights[None, :])[pairs]
+    margins = (logits[:, None] - logits[None, :])[pairs]
+    return (functional.softplus(-margins) * pair_weight).sum() / pair_weight.sum()
+
+
 def _empty() -> Examples:
     return Examples(
         np.zeros(0, np.int64),
@@ -181,4 +217,5 @@ def _empty() -> Examples:
         np.zeros((0, 2), np.float64),
         np.zeros(0, np.float32),
         np.zeros(0, np.float32),
+        np.zeros(0, np.int64),
     )

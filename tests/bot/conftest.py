@@ -22,6 +22,10 @@ from recommender.importing import song_record
 from recommender.nearest import NearestMoodRecommender
 from storage import Store
 
+# For cases where the database is not the point: the SQLite back end only (the database_url fixture
+# otherwise runs each case on SQLite and PostgreSQL).
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 @dataclass
 class Clock:

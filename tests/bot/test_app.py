@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gc
 import threading
+from pathlib import Path
 
 import pytest
 import torch
 
-from bot.app import configure_torch, settle_heap
-from bot.settings import Settings
+from bot.app import configure_torch, settle_heap, voice_spec
+from bot.settings import ConfigurationError, Settings
 
 
 def test_one_torch_thread_by_default_for_threads_started_later() -> None:
@@ -46,3 +47,21 @@ def test_settled_heap_is_out_of_the_collectors_sight() -> None:
         assert not any(gc.is_tracked(o) and o in gc.get_objects(2) for o in loaded[:3])
     finally:
         gc.unfreeze()
+
+
+def test_a_fetched_voice_model_is_found_by_name_or_named_with_its_fetch(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, voice_model="whisper-base")
+    with pytest.raises(ConfigurationError, match="moodwave models fetch whisper-base"):
+        voice_spec(settings)
+    folder = tmp_path / "models" / "whisper-base"
+    folder.mkdir(parents=True)
+    (folder / "model.bin").write_bytes(b"weights")
+    assert voice_spec(settings).model == str(folder)
+    assert voice_spec(Settings(home=tmp_path)).model is None  # the bundled tiny.en
+    assert voice_spec(Settings(home=tmp_path, voice_model="/srv/whisper")).model == "/srv/whisper"
+
+
+def test_voice_languages_are_codes_or_left_to_the_text_model(tmp_path: Path) -> None:
+    assert voice_spec(Settings(home=tmp_path)).languages is None
+    chosen = Settings(home=tmp_path, voice_languages=" EN, es ,")
+    assert voice_spec(chosen).languages == ("en", "es")

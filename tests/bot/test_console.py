@@ -16,6 +16,7 @@ from bot.adapters.console import parse_line, render
 from bot.core.events import Button, Command, Outgoing, PlaylistEntry, TextMessage, VoiceNote
 from storage import make_engine
 from storage.models import CheckIn, MoodReport, Reaction, Recommendation, User
+from tests.bot.conftest import SQLITE_ONLY
 
 
 def chat(script: str, env: dict[str, str], user: str = "tester") -> str:
@@ -44,6 +45,9 @@ def console_env(tmp_path: Path, data_dir: Path, database_url: str, delay: str) -
     return env
 
 
+# SQLITE_ONLY: the console's own behaviour; the conversation's rows on PostgreSQL are tested in
+# tests/bot/test_conversation.py, and a restart on both back ends below.
+@SQLITE_ONLY
 def test_whole_loop_on_the_console(tmp_path: Path, data_dir: Path, database_url: str) -> None:
     script = (
         "\n".join(
@@ -159,6 +163,7 @@ def test_the_console_opens_without_third_party_noise(tmp_path: Path, data_dir: P
     assert "Moodwave console" in result.stdout.splitlines()[1]
 
 
+@SQLITE_ONLY
 def test_language_es_answers_in_spanish_from_greeting_to_checkin(
     tmp_path: Path, data_dir: Path, database_url: str
 ) -> None:

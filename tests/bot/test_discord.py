@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,7 +32,7 @@ from bot.core.conversation import Conversation
 from bot.core.events import Button, Incoming, Outgoing, PlaylistEntry, VoiceNote
 from recommender import Mode
 from storage.models import Chat, MoodReport, Reaction, Recommendation, RecommendationItem, User
-from tests.bot.conftest import Harness
+from tests.bot.conftest import SQLITE_ONLY, Harness
 from tests.fakes.discord import FakeDiscord, FakeUser, Gateway, SentMessage, pointed_at
 
 SAD = "I feel drained and a bit sad after a long week"
@@ -39,7 +40,6 @@ COMMANDS = (
     *("start", "help", "mood", "mode", "checkin", "mix", "privacy", "language", "forget", "feel"),
     *("like", "dislike", "skip"),
 )
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @dataclass
@@ -496,5 +496,57 @@ def test_someone_elses_forget_button_is_refused_where_only_the_presser_sees_it(
             await bot.gateway.press(ann, lounge, ask, f"mw:forget:yes:u{anns}")
             assert fake.messages(lounge)[-1].content == replies.FORGET_DONE
             assert {u.external_id for u in rows(harness, User)} == {str(bob.id)}
+
+    run(scenario())
+
+
+def test_a_long_reply_is_split_before_it_is_escaped() -> None:
+    """A cut between a backslash and the character it escapes would restyle the next message."""
+    text = "\n".join(["*" * 1500, "_" * 3000, "plain ~line~ " * 10])
+    chunks = render_text(Outgoing(text))
+    assert all(len(c) <= 2000 for c in chunks)
+    for chunk in chunks:
+        # every markdown character escaped within its own message, none left dangling
+        assert re.fullmatch(r"(?:\\[*_~]|[^*_~\\])*", chunk), chunk[:80]
+    assert re.sub(r"\\(.)", r"\1", "\n".join(chunks)).replace("\n", "") == text.replace("\n", "")
+
+
+def test_songs_are_kept_whole_across_messages() -> None:
+    entries = tuple(
+        PlaylistEntry(i, i, f"Song *{i}*", "Band", "x" * 390, f"https://open.spotify.com/track/{i}")
+        for i in range(1, 11)
+    )
+    chunks = render_text(Outgoing("Here are your songs", entries=entries))
+    assert len(chunks) > 1 and all(len(c) <= 2000 for c in chunks)
+    songs = [line for c in chunks for line in c.split("\n") if re.match(r"\d+\. ", line)]
+    assert len(songs) == 10
+    for chunk in chunks:  # each song's reason travels with its link
+        lines = chunk.split("\n")
+        for i, line in enumerate(lines):
+            if re.match(r"\d+\. ", line):
+                assert lines[i + 1].startswith("   _")
+
+
+def test_slash_commands_read_in_each_language_moodwave_speaks(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    async def scenario() -> None:
+        async with running_bot(harness.conversation, fake):
+            synced = {c["name"]: c for c in fake.commands}
+            for command in synced.values():
+                localized = command.get("description_localizations") or {}
+                # Discord's Spanish and Portuguese locales read the catalogues' es and pt
+                assert {"es-ES", "es-419", "de", "fr", "pt-BR"} <= localized.keys(), command
+                assert all(text != command["description"] for text in localized.values())
+                assert all(1 <= len(text) <= 100 for text in localized.values())
+                assert not command.get("name_localizations")  # /mood stays /mood
+            assert synced["start"]["description_localizations"]["es-ES"] == "qué hace Moodwave"
+            (feeling,) = synced["feel"]["options"]
+            assert feeling["description_localizations"]["de"].startswith("wie du dich")
+            forget = synced["forget"]["options"][0]["choices"]
+            assert [c["name_localizations"]["fr"] for c in forget] == [
+                "oui, tout effacer",
+                "non, garde-le",
+            ]
 
     run(scenario())

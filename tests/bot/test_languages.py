@@ -14,8 +14,9 @@ from babel.messages.pofile import read_po, write_po
 
 from bot.core import languages, replies
 from bot.core.events import Outgoing
+from bot.core.people import Person
 from nlp import Mood
-from recommender import Song, TasteProfile, reason_for
+from recommender import Mode, Song, TasteProfile, reason_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [code for code in languages.LANGUAGES if code != languages.DEFAULT]
@@ -29,6 +30,8 @@ def source_messages() -> set[str | tuple[str, ...]]:
         ("recommender", "reasons.py"),
         ("recommender", "modes.py"),
         ("recommender", "groups.py"),
+        ("bot/adapters/telegram", "menu.py"),
+        ("bot/adapters/discord", "commands.py"),
     ):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, [(pattern, "python")]
@@ -131,3 +134,13 @@ def test_language_names_are_understood() -> None:
     assert languages.by_name("Español") == "es"
     assert languages.by_name("german") == "de"
     assert languages.by_name("klingon") is None
+
+
+def test_the_language_a_person_speaks_is_a_hint_for_their_voice_notes() -> None:
+    def person(chosen: str | None, platform: str | None) -> Person:
+        return Person(1, "p", None, Mode.MATCH, True, None, False, False, chosen, platform)
+
+    assert person(None, "pt-BR").spoken_language == "pt"
+    assert person("de", "pt-BR").spoken_language == "de"
+    assert person(None, "uk").spoken_language == "uk"  # no replies in Ukrainian, but a hint
+    assert person(None, None).spoken_language is None

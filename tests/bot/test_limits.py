@@ -178,6 +178,7 @@ def test_moodwave_runs_bots_behind_the_limits(
     assert isinstance(limited, LimitedCore)
     clock = Seconds()
     limiter = limited.limiter
+    assert isinstance(limiter, RateLimiter)  # no Redis named: this process's own buckets
     limiter.clock = clock
     verdicts: list[Verdict] = []
     admit = limiter.admit

@@ -41,9 +41,26 @@ def test_every_command_is_in_telegrams_menu_for_private_chats_and_groups(
     assert names(fake) == typed
     assert names(fake, PRIVATE) == typed - {"mix"}  # a mix needs a group
     assert names(fake, GROUPS) == typed - {"spotify"}  # linking an account is private
-    scopes = [r.params.get("scope") for r in fake.requests("setMyCommands")]
-    assert scopes == [None, PRIVATE, GROUPS]
+    english = [r for r in fake.requests("setMyCommands") if "language_code" not in r.params]
+    assert [r.params.get("scope") for r in english] == [None, PRIVATE, GROUPS]
     assert all(1 <= len(c["description"]) <= 256 for c in fake.commands())
+
+
+def test_the_menu_reads_in_each_language_moodwave_speaks(
+    harness: Harness, fake: FakeTelegram
+) -> None:
+    with RunningBot(harness, fake):
+        pass
+    english = {c["command"]: c["description"] for c in fake.commands()}
+    for code in ("es", "de", "fr", "pt"):
+        for scope in (None, PRIVATE, GROUPS):
+            assert names(fake, scope) == {c["command"] for c in fake.commands(scope, code)}
+        menu = {c["command"]: c["description"] for c in fake.commands(None, code)}
+        assert menu.keys() == english.keys()
+        # every description translated (none left in English) and within Telegram's 256
+        assert all(menu[name] != english[name] for name in menu), (code, menu)
+        assert all(1 <= len(about) <= 256 for about in menu.values())
+    assert fake.commands(None, "es")[0]["description"] == "qué hace Moodwave"
 
 
 def replied_after_typing(fake: FakeTelegram, chat: FakeChat) -> bool:

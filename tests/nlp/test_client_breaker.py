@@ -83,7 +83,9 @@ class LocalVoice:
         self.reading = reading
         self.calls = 0
 
-    def analyse(self, audio: bytes, mime_type: str = "audio/ogg") -> VoiceReading:
+    def analyse(
+        self, audio: bytes, mime_type: str = "audio/ogg", language: str | None = None
+    ) -> VoiceReading:
         self.calls += 1
         return self.reading
 

@@ -17,6 +17,7 @@ from nlp.client import (
     FallbackMoodEstimator,
     FallbackVoiceAnalyzer,
     RemoteMoodEstimator,
+    RemoteVoiceAnalyzer,
     WorkerUnavailable,
 )
 from nlp.confidence import text_confidence
@@ -125,9 +126,13 @@ class RecordingVoice:
 
     def __init__(self) -> None:
         self.sizes: list[int] = []
+        self.languages: list[str | None] = []
 
-    def analyse(self, audio: bytes, mime_type: str = "audio/ogg") -> VoiceReading:
+    def analyse(
+        self, audio: bytes, mime_type: str = "audio/ogg", language: str | None = None
+    ) -> VoiceReading:
         self.sizes.append(len(audio))
+        self.languages.append(language)
         raise VoiceRejected(RejectReason.SILENT, "I could not hear anything in that note.")
 
 
@@ -210,3 +215,16 @@ def test_bodies_past_the_cap_are_refused_however_they_are_framed(
         small = http.post("/v1/voice", content=chunks(1000), headers={"content-type": "audio/ogg"})
         assert small.status_code == 422 and small.json()["reason"] == "silent"
         assert voice.sizes[-1] == 1000
+
+
+def test_the_persons_language_reaches_the_voice_analysis(
+    guarded_url: str, voice: RecordingVoice
+) -> None:
+    remote = RemoteVoiceAnalyzer(guarded_url, token=TOKEN)
+    try:
+        for language in ("pt", None):
+            with pytest.raises(VoiceRejected):
+                remote.analyse(b"OggS" * 100, "audio/ogg", language)
+    finally:
+        remote.close()
+    assert voice.languages[-2:] == ["pt", None]

@@ -58,6 +58,8 @@ def test_forgetting_the_mix_leader_detaches_the_shared_playlist(store: Store) ->
         store.schedule_checkin(rec, reports[user_id], T0, user_id=user_id)
         store.add_reaction(user_id, items[0], "like")
     own_user, _, own_rec = recommend(store, user_ext="ann")  # Ann's private playlist
+    before = {r.user_key: r for r in store.ranker_data().reactions_since()}
+    assert before.keys() == {ann.pseudonym, bea.pseudonym}
 
     counts = store.forget_user(ann.id)
 
@@ -76,6 +78,10 @@ def test_forgetting_the_mix_leader_detaches_the_shared_playlist(store: Store) ->
         assert [r.user_id for r in s.exec(select(MoodReport))] == [bea.id]
     assert count(store, RecommendationItem, recommendation_id=rec.id) == 2
     assert count(store, Playlist, recommendation_id=rec.id) == 1
+    # Bea's like still teaches the ranker, in the list's target mood now that Ann's report is gone
+    (kept,) = store.ranker_data().reactions_since()
+    assert (kept.user_key, kept.track_id, kept.kind) == (bea.pseudonym, "a", "like")
+    assert (kept.valence, kept.arousal) == (0.0, 0.0)
 
 
 def test_a_mix_nobody_else_answered_goes_with_its_starter(store: Store) -> None:

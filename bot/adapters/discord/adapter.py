@@ -13,7 +13,7 @@ from discord import app_commands
 
 from bot.adapters.base import ChatAdapter, CoreHost, jobs_when_ready
 from bot.adapters.discord.client import MoodwaveClient, reply_messages, view_kwargs
-from bot.adapters.discord.commands import register_commands
+from bot.adapters.discord.commands import CatalogueTranslator, register_commands
 from bot.adapters.discord.incoming import (
     PLATFORM,
     interaction_event,
@@ -92,6 +92,8 @@ class DiscordAdapter(ChatAdapter):
         limit; a failure is logged, and the commands of the last sync keep working."""
         assert self.client is not None
         try:
+            if self.client.tree.translator is None:
+                await self.client.tree.set_translator(CatalogueTranslator())
             synced = await self.client.tree.sync()
             log.info("synced %d Discord slash commands", len(synced))
         except discord.HTTPException as exc:

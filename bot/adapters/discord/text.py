@@ -4,24 +4,39 @@ from __future__ import annotations
 
 import discord
 
-from bot.adapters.base import split_message
+from bot.adapters.base import pack_blocks, split_then_mark_up
 from bot.core.events import Outgoing
 
 MAX_TEXT = 2000
 
 
+MAX_SONG_CHARS = 400  # a song's title or reason, so that one song always fits a message
+
+
 def render_text(out: Outgoing) -> list[str]:
-    """The reply in Discord markdown, split at line ends into messages of at most 2,000
-    characters. Links sit in angle brackets so ten songs do not unfold into ten previews."""
-    lines = [discord.utils.escape_markdown(out.text)]
+    """The reply in Discord markdown, in messages of at most 2,000 characters (of markdown, as
+    Discord counts them). Split before escaping, never after: a cut between a backslash and the
+    character it escapes would restyle the rest of the message. So the text is split at line
+    ends as written and each piece escaped on its own, and each song (its link and its reason) is
+    kept whole in one message. Links sit in angle brackets so ten songs do not unfold into ten
+    previews."""
+    blocks: list[tuple[str, int]] = []
+    if out.text.strip() or not out.entries:
+        pieces = split_then_mark_up(out.text, MAX_TEXT, discord.utils.escape_markdown)
+        blocks += [(piece, len(piece)) for piece in pieces]
     for entry in out.entries:
-        title = _link_text(f"{entry.title} - {entry.artist}")
+        title = _link_text(_clip(f"{entry.title} - {entry.artist}"))
         song = f"[{title}](<{entry.url}>)" if entry.url else title
         if entry.video_url:
             song += f" · [video](<{entry.video_url}>)"
-        lines.append(f"{entry.position}. {song}")
-        lines.append(f"   _{discord.utils.escape_markdown(entry.reason)}_")
-    return split_message("\n".join(lines), MAX_TEXT)
+        reason = discord.utils.escape_markdown(_clip(entry.reason))
+        block = f"{entry.position}. {song}\n   _{reason}_"
+        blocks.append((block, len(block)))
+    return pack_blocks(blocks, MAX_TEXT)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_SONG_CHARS else text[: MAX_SONG_CHARS - 1] + "…"
 
 
 def _link_text(text: str) -> str:

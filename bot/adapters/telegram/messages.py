@@ -8,7 +8,7 @@ import html
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.constants import ChatType
 
-from bot.adapters.base import split_message
+from bot.adapters.base import pack_blocks, split_message
 from bot.core.events import (
     ChatKind,
     ChatRef,
@@ -86,21 +86,7 @@ def render_text(out: Outgoing) -> list[str]:
                 len(number) + len(title) + len(" · video" if video else "") + 1 + 4 + len(reason),
             )
         )
-    return _pack(blocks, MAX_TEXT)
-
-
-def _pack(blocks: list[tuple[str, int]], limit: int) -> list[str]:
-    """Blocks joined by line ends into as few messages as fit `limit` shown characters each."""
-    messages: list[str] = []
-    current, shown = "", 0
-    for markup, size in blocks:
-        if current and shown + 1 + size > limit:
-            messages.append(current)
-            current, shown = "", 0
-        current, shown = (f"{current}\n{markup}", shown + 1 + size) if current else (markup, size)
-    if current:
-        messages.append(current)
-    return messages
+    return pack_blocks(blocks, MAX_TEXT)
 
 
 def _clip(text: str, limit: int) -> str:
