@@ -154,12 +154,14 @@ def multilingual_on(settings: Settings) -> bool:
 
 
 def voice_spec(settings: Settings) -> VoiceSpec:
-    return VoiceSpec(
-        voice_model(settings),
-        settings.device,
-        settings.voice_max_seconds,
-        voice_languages(settings.voice_languages),
-    )
+    """The speech side as the settings name it. The languages a note may be in, unless
+    `MOODWAVE_VOICE_LANGUAGES` names them, follow the text estimator that reads the transcripts; with
+    a worker, the one analysing notes here is the fallback for when the worker is down, and its
+    transcripts are then read by this process's own model: English only unless it is multilingual."""
+    languages = voice_languages(settings.voice_languages)
+    if languages is None and settings.worker_url and not multilingual_on(settings):
+        languages = ("en",)
+    return VoiceSpec(voice_model(settings), settings.device, settings.voice_max_seconds, languages)
 
 
 def voice_model(settings: Settings) -> str | None:

@@ -55,9 +55,7 @@ class Bots:
         self.settings = settings
         # Every event passes the per-person and per-chat limits before it reaches the core; what
         # /metrics reports counts every event, those told to slow down included.
-        self.core = MeteredCore(
-            LimitedCore(core, rate_limiter(settings)), ServingMetrics()
-        )
+        self.core = MeteredCore(LimitedCore(core, rate_limiter(settings)), ServingMetrics())
         self.store = store  # the update claims' bookkeeping and chat migrations, done here
         self.spotify = spotify  # its account-linking callback is served by this process's web app
         self._close = close

@@ -3,7 +3,8 @@
 # `make lock UPGRADE=1` (the newest versions the ranges allow). Needs PyPI; uses uv, installed
 # at a pinned version into a throwaway folder (never into .venv).
 #   requirements-dev.lock  everything `make test` installs (all extras and the tools)
-#   requirements.lock      the bot and the worker (`make install`, the images): postgres and voice
+#   requirements.lock      the bot and the worker (`make install`, the images): postgres, voice and
+#                          multilingual
 # Both name exact versions with their sha256 and agree on every shared package. torch is left out
 # of both: it is installed apart (TORCH_SPEC, the images' torch step) as the CPU or a CUDA build,
 # and the locks are resolved against the CPU build, so they carry none of CUDA's libraries.
@@ -38,5 +39,5 @@ fi
 "$TOOLS/bin/uv" pip compile pyproject.toml --extra dev -o requirements-dev.lock "$@"
 # Resolved with the development lock as its preferences: the same version of every shared package.
 cp requirements-dev.lock requirements.lock
-"$TOOLS/bin/uv" pip compile pyproject.toml --extra postgres --extra voice -o requirements.lock "$@"
+"$TOOLS/bin/uv" pip compile pyproject.toml --extra postgres --extra voice --extra multilingual -o requirements.lock "$@"
 echo "requirements.lock and requirements-dev.lock refreshed; commit both."

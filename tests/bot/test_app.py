@@ -65,3 +65,18 @@ def test_voice_languages_are_codes_or_left_to_the_text_model(tmp_path: Path) -> 
     assert voice_spec(Settings(home=tmp_path)).languages is None
     chosen = Settings(home=tmp_path, voice_languages=" EN, es ,")
     assert voice_spec(chosen).languages == ("en", "es")
+
+
+def test_the_voice_fallback_beside_a_worker_takes_only_what_this_process_reads(
+    tmp_path: Path,
+) -> None:
+    """With a worker, notes are analysed here only while it is down, and their transcripts read by
+    this process's own model: an English-only one must refuse other languages by name."""
+    worker = "http://127.0.0.1:9"
+    english = Settings(home=tmp_path, worker_url=worker, multilingual="off")
+    assert voice_spec(english).languages == ("en",)
+    assert (
+        voice_spec(Settings(home=tmp_path, worker_url=worker, multilingual="on")).languages is None
+    )
+    named = Settings(home=tmp_path, worker_url=worker, multilingual="off", voice_languages="en,de")
+    assert voice_spec(named).languages == ("en", "de")
