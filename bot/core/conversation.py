@@ -39,6 +39,7 @@ from bot.core.playlists import Playlists, SpotifyAccountsSeam
 from bot.core.preferences import Preferences
 from bot.core.reactions import REACTION_COMMANDS, Reactions
 from bot.core.study import StudyArms
+from bot.core.voice_replies import voice_refused
 from nlp import Mood, MoodEstimator
 from nlp.voice import VoiceRejected
 from recommender import PlaylistPublisher, Recommender, TrackLinksPublisher
@@ -204,7 +205,7 @@ class Conversation:
         try:
             reading = self.voice.analyse(audio, mime_type, person.spoken_language)
         except VoiceRejected as rejected:
-            return [Outgoing(rejected.message)]
+            return [Outgoing(voice_refused(rejected))]
         heard = Outgoing(replies.voice_heard(reading.transcript, reading.text_mood, reading.mood))
         return [heard, *self._act_on_mood(person, room, reading.transcript, reading.mood, reading)]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.core.events import VoiceNote
+from bot.core.events import Command, VoiceNote
 from nlp.voice.analyzer import VoiceAnalyzer
 from storage.models import MoodReport
 from tests.bot.conftest import Harness
@@ -39,3 +39,22 @@ def test_voice_note_is_heard_read_and_answered_with_songs(harness: Harness, note
     assert report.duration_s is not None and report.duration_s > 1
     (refused,) = harness.send(VoiceNote(b"OggS not really a voice note", "audio/ogg"))
     assert "couldn't" in refused.text.lower() or "could not" in refused.text.lower()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_refused_note_is_told_in_the_persons_language(harness: Harness) -> None:
+    """English readers get the voice path's own detailed message; others the same refusal from the
+    catalogues, never English."""
+    harness.conversation.voice = VoiceAnalyzer.load(harness.conversation.estimator)
+    broken = VoiceNote(b"OggS not really a voice note", "audio/ogg")
+    (english,) = harness.send(broken)
+    assert english.text.startswith("I couldn't play that OGG file; it seems damaged")
+    harness.send(Command("language", ("es",)))
+    (spanish,) = harness.send(broken)
+    assert spanish.text.startswith("No pude reproducir ese archivo")
+    harness.send(Command("language", ("de",)))
+    (german,) = harness.send(VoiceNote(b"", "audio/ogg"))
+    assert (
+        german.text
+        == "Deine Sprachnachricht ist leer. Nimm sie noch einmal auf oder schreib einfach, wie du dich fühlst."
+    )
