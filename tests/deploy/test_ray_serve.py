@@ -86,6 +86,38 @@ def test_local_testing_mode_batches_concurrent_callers(
     assert stats["device"] == "cpu"
 
 
+def test_other_languages_are_read_by_the_multilingual_model(
+    ray_app: ModuleType, reference: ModelMoodEstimator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = SimpleNamespace(
+        max_ongoing_requests=ray_app.MoodWorker._deployment_config.max_ongoing_requests
+    )
+    monkeypatch.setattr(
+        serve, "get_replica_context", lambda: SimpleNamespace(_deployment_config=config)
+    )
+    app = ray_app.build({"device": "cpu", "gpus_per_replica": 0, "multilingual": "on"})
+    handle = serve.run(app, _local_testing_mode=True)
+    texts = [
+        "I feel so happy today",
+        "Hoy me siento muy triste y cansado, nada me sale bien",
+        "Ich bin heute so glücklich und voller Freude",
+        "tired and a bit sad",
+    ]
+
+    async def calls() -> tuple[list[Any], list[Any]]:
+        detected = await handle.analyse.remote(texts)
+        hinted = await handle.analyse.remote(["me siento triste"], "es")
+        return detected, hinted
+
+    detected, hinted = asyncio.run(calls())
+    assert [m.language for m in detected] == ["en", "es", "de", "en"]
+    english = reference.estimate_many([texts[0], texts[3]])
+    _same([detected[0], detected[3]], english, reference.model.batch_tolerance)  # as before
+    assert detected[1].model_version == detected[2].model_version != reference.version
+    assert detected[1].valence < 0 < detected[2].valence
+    assert hinted[0].language == "es" and hinted[0].valence < 0
+
+
 def test_over_http_the_bots_client_works_unchanged(
     ray_app: ModuleType, reference: ModelMoodEstimator
 ) -> None:
@@ -100,7 +132,13 @@ def test_over_http_the_bots_client_works_unchanged(
         token = "ray-serve-test-token-0123456789"
         serve.run(
             ray_app.build(
-                {"device": "cpu", "gpus_per_replica": 0, "max_replicas": 1, "token": token}
+                {
+                    "device": "cpu",
+                    "gpus_per_replica": 0,
+                    "max_replicas": 1,
+                    "token": token,
+                    "multilingual": "off",  # the English model's version alone at /healthz
+                }
             )
         )
         url = f"http://127.0.0.1:{port}"
