@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from nlp.batching import BatchingEngine
 from nlp.lexicon import WARRINER, LexiconEstimator
-from nlp.model_estimator import ModelMoodEstimator
+from nlp.model_estimator import ModelMoodEstimator, WindowedPredictor
 from nlp.mood import MoodEstimator
 from nlp.router import LanguageRouter
 
@@ -102,16 +102,7 @@ def build_language_router(english: MoodEstimator, spec: TextEstimatorSpec) -> La
 
 def build_multilingual_estimator(spec: TextEstimatorSpec) -> ModelMoodEstimator:
     """The multilingual model (e5 and its head) behind its own batching engine, warmed up."""
-    model = load_multilingual_model(spec)
-    engine = BatchingEngine(
-        model,
-        max_batch=max(spec.max_batch, 1),
-        max_wait=spec.max_wait_s,
-        busy_wait=spec.busy_wait_s,
-    )
-    estimator = ModelMoodEstimator(model, engine)
-    estimator.estimate(WARM_UP_TEXT)
-    return estimator
+    return batched(load_multilingual_model(spec), spec)
 
 
 def load_multilingual_model(spec: TextEstimatorSpec) -> MultilingualMoodModel:
@@ -127,7 +118,11 @@ def load_multilingual_model(spec: TextEstimatorSpec) -> MultilingualMoodModel:
 
 def build_model_estimator(spec: TextEstimatorSpec) -> ModelMoodEstimator:
     """The text model behind its batching engine, warmed up (the first call pays for lazy set-up)."""
-    model = load_text_model(spec)
+    return batched(load_text_model(spec), spec)
+
+
+def batched(model: WindowedPredictor, spec: TextEstimatorSpec) -> ModelMoodEstimator:
+    """`model` behind a batching engine with `spec`'s batching values, warmed up."""
     engine = BatchingEngine(
         model,
         max_batch=max(spec.max_batch, 1),

@@ -52,16 +52,17 @@ WORDLESS_SOURCES = ("correction", "checkin-sam")
 
 def new_mood(text: str, source: str, mood: Mood, voice: VoiceReading | None = None) -> NewMood:
     language = None if source in WORDLESS_SOURCES else mood.language
-    if voice is None:
-        return NewMood(
-            text,
-            source,
-            mood.valence,
-            mood.arousal,
-            mood.confidence,
-            mood.model_version,
-            language=language,
-        )
+    heard = (
+        {}
+        if voice is None
+        else {
+            "text_valence": voice.text_mood.valence,
+            "text_arousal": voice.text_mood.arousal,
+            "prosody_arousal": voice.prosody.arousal,
+            "prosody_confidence": voice.prosody.confidence,
+            "duration_s": voice.duration_seconds,
+        }
+    )
     return NewMood(
         text,
         source,
@@ -69,12 +70,8 @@ def new_mood(text: str, source: str, mood: Mood, voice: VoiceReading | None = No
         mood.arousal,
         mood.confidence,
         mood.model_version,
-        text_valence=voice.text_mood.valence,
-        text_arousal=voice.text_mood.arousal,
-        prosody_arousal=voice.prosody.arousal,
-        prosody_confidence=voice.prosody.confidence,
-        duration_s=voice.duration_seconds,
         language=language,
+        **heard,
     )
 
 
