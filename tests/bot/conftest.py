@@ -3,7 +3,7 @@ clock the test moves by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +21,19 @@ from recommender.catalog import load_spotify_songs
 from recommender.importing import song_record
 from recommender.nearest import NearestMoodRecommender
 from storage import Store
+from tests.fakes.telegram import FakeTelegram
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    """The fake Telegram Bot API on loopback, checked for protocol violations after the test.
+    Modules that talk to another fake (Discord, Spotify) or need another token define their own
+    `fake`, which pytest prefers to this one."""
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+    server.assert_no_violations()
+
 
 # For cases where the database is not the point: the SQLite back end only (the database_url fixture
 # otherwise runs each case on SQLite and PostgreSQL).

@@ -4,7 +4,6 @@ delivered, its members' check-ins only after that (issue 18, items 9 and 12)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -19,14 +18,6 @@ from tests.bot.test_telegram import RunningBot, last
 from tests.fakes.telegram import FakeTelegram
 
 LEASE = timedelta(minutes=5)
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
-    server.assert_no_violations()
 
 
 def checkins(harness: Harness) -> list[CheckIn]:
@@ -113,31 +104,31 @@ def test_a_lapsed_claim_is_not_sent_by_its_first_claimer(harness: Harness) -> No
 
 @pytest.mark.slow
 def test_telegram_answering_too_late_does_not_get_the_question_twice(
-    harness: Harness, telegram: FakeTelegram
+    harness: Harness, fake: FakeTelegram
 ) -> None:
     """The fake takes the question into the chat but its answer never comes back in time: the
     adapter gives up (cancelling the send), and a run after the lease does not ask again."""
-    ann = telegram.create_user("Ann")
-    chat = telegram.create_private_chat(ann)
-    with RunningBot(harness, telegram) as bot:
+    ann = fake.create_user("Ann")
+    chat = fake.create_private_chat(ann)
+    with RunningBot(harness, fake) as bot:
         bot.adapter.deliver_timeout_s = 1.0
         job = CheckInJob(
             harness.store, harness.conversation, PLATFORM, bot.adapter.deliver, timedelta(hours=12)
         )
-        telegram.user_sends_text(ann, chat, "anxious and restless")
-        last(telegram, chat, 1)
+        fake.user_sends_text(ann, chat, "anxious and restless")
+        last(fake, chat, 1)
         harness.clock.advance(timedelta(hours=2))
-        telegram.hold_answers(chat)
+        fake.hold_answers(chat)
 
         assert job.run_once() == 0  # Telegram has the question; its answer is held
-        assert "How do you feel now?" in (last(telegram, chat, 2).text or "")
+        assert "How do you feel now?" in (last(fake, chat, 2).text or "")
         harness.clock.advance(job.lease + timedelta(seconds=1))
         assert job.run_once() == 0
-        telegram.release_answers(chat)
-        telegram.user_sends_command(ann, chat, "help")  # a later reply shows the queue is empty
-        assert "How to use" in (last(telegram, chat, 3).text or "")
+        fake.release_answers(chat)
+        fake.user_sends_command(ann, chat, "help")  # a later reply shows the queue is empty
+        assert "How to use" in (last(fake, chat, 3).text or "")
 
-    questions = [m for m in telegram.sent_messages(chat) if "How do you feel" in (m.text or "")]
+    questions = [m for m in fake.sent_messages(chat) if "How do you feel" in (m.text or "")]
     assert len(questions) == 1
     assert checkins(harness)[0].status == "maybe-sent"
 

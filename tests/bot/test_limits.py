@@ -8,11 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from bot.core import replies
@@ -152,14 +150,6 @@ class HarnessHost:
 
     def alive(self) -> bool:
         return True
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
-    server.assert_no_violations()
 
 
 def test_moodwave_runs_bots_behind_the_limits(

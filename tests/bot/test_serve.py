@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,14 +22,6 @@ from bot.serve import _web
 from bot.web import web_app
 from tests.deploy.cluster import Service, free_port, wait_healthy
 from tests.fakes.telegram import FakeTelegram
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
-    server.assert_no_violations()
 
 
 def polling_bot(fake: FakeTelegram, tmp_path: Path, data_dir: Path) -> tuple[Service, str]:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from bot.adapters.telegram import PLATFORM, TelegramAdapter, render_text
@@ -68,14 +66,6 @@ class RunningBot:
             await self._stop.wait()
             await app.updater.stop()
             await app.stop()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
-    server.assert_no_violations()
 
 
 def last(fake: FakeTelegram, chat: FakeChat, count: int) -> SentMessage:

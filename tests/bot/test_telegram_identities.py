@@ -5,10 +5,8 @@ consent and forget buttons act only for the person they were shown to."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from bot.adapters.telegram import PLATFORM
@@ -25,14 +23,6 @@ from storage.models import (
 from tests.bot.conftest import Harness
 from tests.bot.test_telegram import RunningBot, last, reaction_button
 from tests.fakes.telegram import GROUP_ANONYMOUS_BOT, FakeTelegram
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
-    server.assert_no_violations()
 
 
 def user_id(harness: Harness, external_id: int | str) -> int | None:

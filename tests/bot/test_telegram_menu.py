@@ -5,10 +5,6 @@ from a text or a voice note, and lands before the reply."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from bot.core.reactions import REACTION_COMMANDS
 from tests.bot.conftest import Harness
 from tests.bot.test_telegram import RunningBot, last
@@ -16,14 +12,6 @@ from tests.fakes.telegram import FakeChat, FakeTelegram
 
 PRIVATE = {"type": "all_private_chats"}
 GROUPS = {"type": "all_group_chats"}
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
-    server.assert_no_violations()
 
 
 def names(fake: FakeTelegram, scope: dict[str, str] | None = None) -> set[str]:
