@@ -122,13 +122,6 @@ class RateLimiter:
         self.clock = clock
         self._lock = threading.Lock()
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RateLimiter:
-        return cls(
-            Rate(settings.person_messages_per_minute, settings.person_burst),
-            Rate(settings.chat_messages_per_minute, settings.chat_burst),
-        )
-
     def admit(self, event: Incoming) -> Verdict:
         with self._lock:
             now = self.clock()
@@ -219,14 +212,6 @@ class SharedRateLimiter:
         self._away_until = 0.0
         self._lock = threading.Lock()
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SharedRateLimiter:
-        return cls(
-            Rate(settings.person_messages_per_minute, settings.person_burst),
-            Rate(settings.chat_messages_per_minute, settings.chat_burst),
-            settings.redis_url,
-        )
-
     def admit(self, event: Incoming) -> Verdict:
         from redis.exceptions import RedisError
 
@@ -257,9 +242,11 @@ class SharedRateLimiter:
 
 def rate_limiter(settings: Settings) -> RateLimiter | SharedRateLimiter:
     """Shared through Redis when `MOODWAVE_REDIS_URL` names one, else this process's own."""
+    person = Rate(settings.person_messages_per_minute, settings.person_burst)
+    chat = Rate(settings.chat_messages_per_minute, settings.chat_burst)
     if settings.redis_url:
-        return SharedRateLimiter.from_settings(settings)
-    return RateLimiter.from_settings(settings)
+        return SharedRateLimiter(person, chat, settings.redis_url)
+    return RateLimiter(person, chat)
 
 
 class LimitedCore:
