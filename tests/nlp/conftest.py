@@ -18,6 +18,7 @@ from nlp.lexicon import WARRINER, LexiconEstimator
 if TYPE_CHECKING:
     from nlp.language_id import LanguageIdentifier
     from nlp.multilingual import MultilingualMoodModel
+    from nlp.router import LanguageRouter
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,3 +56,16 @@ def language_identifier() -> LanguageIdentifier:
     from nlp.language_id import LanguageIdentifier
 
     return LanguageIdentifier()
+
+
+@pytest.fixture(scope="session")
+def router(
+    lexicon: LexiconEstimator,
+    multilingual_model: MultilingualMoodModel,
+    language_identifier: LanguageIdentifier,
+) -> LanguageRouter:
+    """English to the lexicon (quick, and enough to tell the two paths apart), the rest to the
+    multilingual model."""
+    from nlp.router import LanguageRouter
+
+    return LanguageRouter(lexicon, multilingual_model, language_identifier)

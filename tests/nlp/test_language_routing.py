@@ -41,15 +41,6 @@ OTHER = {
 }
 
 
-@pytest.fixture(scope="module")
-def router(
-    lexicon: LexiconEstimator,
-    multilingual_model: MultilingualMoodModel,
-    language_identifier: LanguageIdentifier,
-) -> LanguageRouter:
-    return LanguageRouter(lexicon, multilingual_model, language_identifier)
-
-
 @pytest.mark.parametrize("text", SHORT_ENGLISH + ENGLISH)
 def test_english_without_a_hint_is_read_as_english(
     language_identifier: LanguageIdentifier, text: str

@@ -10,8 +10,6 @@ import httpx
 import pytest
 
 from nlp.client import FallbackMoodEstimator, RemoteMoodEstimator
-from nlp.language_id import LanguageIdentifier
-from nlp.lexicon import LexiconEstimator
 from nlp.multilingual import MultilingualMoodModel
 from nlp.router import LanguageRouter
 from nlp.worker import create_app
@@ -19,15 +17,6 @@ from tests.nlp.worker_server import free_port, serving
 
 SPANISH = "Mi perro murió ayer y estoy destrozado."
 ENGLISH = "I am so happy today, everything is wonderful!"
-
-
-@pytest.fixture(scope="module")
-def router(
-    lexicon: LexiconEstimator,
-    multilingual_model: MultilingualMoodModel,
-    language_identifier: LanguageIdentifier,
-) -> LanguageRouter:
-    return LanguageRouter(lexicon, multilingual_model, language_identifier)
 
 
 @pytest.fixture(scope="module")
