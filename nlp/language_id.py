@@ -95,7 +95,7 @@ def base_code(code: str | None) -> str | None:
     """ "es" of "es-ES", "pt" of "pt_BR"; None for nothing."""
     if not code or not code.strip():
         return None
-    return code.strip().replace("_", "-").split("-")[0].lower()
+    return code.strip().replace("_", "-").split("-")[0].lower() or None
 
 
 def word_count(text: str) -> int:

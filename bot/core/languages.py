@@ -26,6 +26,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.core.events import Button, Outgoing, command_action
+from nlp.language_id import base_code
 from recommender import wording
 
 DOMAIN = "moodwave"
@@ -59,9 +60,7 @@ def N_(message: str) -> str:
 def supported(code: str | None) -> str | None:
     """The catalogue for a platform's or a person's language code ("es", "pt-BR", "de_AT",
     Discord's "es-ES"), or None when Moodwave does not speak it."""
-    if not code:
-        return None
-    base = code.strip().replace("_", "-").split("-")[0].lower()
+    base = base_code(code)
     return base if base in LANGUAGES else None
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.core.events import ChatKind
 from bot.core.languages import choose
+from nlp.language_id import base_code
 from recommender import Mode
 from storage.models import Chat, User
 
@@ -47,8 +48,7 @@ class Person:
         """The language the person chose, else the one their app reports, as a base code ("pt-BR"
         -> "pt"), whether or not Moodwave replies in it; None when neither is known. A hint for
         reading what they say (a voice note Whisper is unsure of)."""
-        code = self.chosen_language or self.platform_language
-        return code.strip().replace("_", "-").split("-")[0].lower() or None if code else None
+        return base_code(self.chosen_language or self.platform_language)
 
     @classmethod
     def of(cls, user: User, platform_language: str | None = None) -> Person:
